@@ -1,0 +1,75 @@
+import { addImports, addPlugin, addServerHandler, addServerPlugin, addTypeTemplate, createResolver, defineNuxtModule, installModule } from '@nuxt/kit'
+import { defu } from 'defu'
+import type { ModuleOptions, PublicRuntimeOptions, ServerRuntimeOptions } from './options'
+import { assertTables } from './runtime/core/validate'
+import { tableTypesTemplate } from './types-template'
+
+export type { ModuleOptions, ServerOptions, ServerDatabaseOptions } from './options'
+export type { ColumnType, TableDefinition, TablesDefinition } from './runtime/core/schema'
+
+export default defineNuxtModule<ModuleOptions>({
+  meta: {
+    name: 'nuxt-offline-sync',
+    configKey: 'offlineSync',
+    compatibility: { nuxt: '>=4.0.0' },
+  },
+  defaults: {
+    tables: {},
+    databaseName: 'offline-sync',
+    backend: '/tables',
+    server: {
+      enabled: true,
+      path: '/tables',
+      database: { dataDir: '.data/offline-sync' },
+      pageSize: 50,
+      maxTop: 1000,
+      maxBodySize: 1024 * 1024,
+    },
+  },
+  async setup(options, nuxt) {
+    const { resolve } = createResolver(import.meta.url)
+    assertTables(options.tables)
+
+    await installModule('@pinia/nuxt')
+
+    const publicOptions: PublicRuntimeOptions = {
+      tables: options.tables,
+      databaseName: options.databaseName,
+      backend: options.backend,
+    }
+    nuxt.options.runtimeConfig.public.offlineSync = defu(nuxt.options.runtimeConfig.public.offlineSync as Partial<PublicRuntimeOptions> | undefined, publicOptions)
+
+    nuxt.options.build.transpile.push(resolve('./runtime'))
+    addPlugin(resolve('./runtime/plugins/offline-sync.client'))
+    addPlugin(resolve('./runtime/plugins/offline-sync.server'))
+    addImports([
+      { name: 'useSyncTable', from: resolve('./runtime/composables/useSyncTable') },
+      { name: 'useSyncStore', from: resolve('./runtime/stores/useSyncStore') },
+    ])
+    addTypeTemplate({
+      filename: 'types/offline-sync.d.ts',
+      getContents: () => tableTypesTemplate(options.tables, resolve('./runtime/types')),
+    })
+
+    const server = options.server
+    if (server.enabled === false) return
+    const serverOptions: ServerRuntimeOptions = {
+      tables: options.tables,
+      path: server.path ?? '/tables',
+      database: { url: server.database?.url ?? process.env.DATABASE_URL ?? '', dataDir: server.database?.dataDir ?? '.data/offline-sync' },
+      pageSize: server.pageSize ?? 50,
+      maxTop: server.maxTop ?? 1000,
+      maxBodySize: server.maxBodySize ?? 1024 * 1024,
+    }
+    nuxt.options.runtimeConfig.offlineSync = defu(nuxt.options.runtimeConfig.offlineSync as Partial<ServerRuntimeOptions> | undefined, serverOptions)
+
+    const handler = resolve('./runtime/server/handler')
+    addServerHandler({ route: `${serverOptions.path}/:table`, handler })
+    addServerHandler({ route: `${serverOptions.path}/:table/:id`, handler })
+    addServerPlugin(resolve('./runtime/server/plugin'))
+    addTypeTemplate({
+      filename: 'types/offline-sync-server.d.ts',
+      getContents: () => `/// <reference path="${resolve('./runtime/server/hooks')}.d.ts" />\nexport {}\n`,
+    }, { nitro: true, nuxt: true })
+  },
+})
