@@ -1,0 +1,85 @@
+/**
+ * Typed errors of the client core. Every one extends `OfflineSyncError` and carries a stable `code`, so callers
+ * can branch on `error.code` or `instanceof`. Errors raised before or inside a write transaction mean that
+ * nothing was written.
+ */
+
+export type OfflineSyncErrorCode
+  = | 'UNKNOWN_TABLE'
+    | 'VALIDATION'
+    | 'INVALID_ID'
+    | 'ITEM_NOT_FOUND'
+    | 'DUPLICATE_ID'
+    | 'QUEUE_STATE'
+    | 'STORAGE'
+
+export class OfflineSyncError extends Error {
+  readonly code: string
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
+/** The table is not declared in the module options (or is not part of the transaction). */
+export class UnknownTableError extends OfflineSyncError {
+  declare readonly code: 'UNKNOWN_TABLE'
+  constructor(readonly table: string) {
+    super('UNKNOWN_TABLE', `[nuxt-offline-sync] unknown table "${table}"`)
+  }
+}
+
+/** A value does not fit the table declaration: unknown column, wrong type, invalid date, not JSON. */
+export class ValidationError extends OfflineSyncError {
+  declare readonly code: 'VALIDATION'
+  constructor(readonly table: string, readonly field: string, readonly reason: string) {
+    super('VALIDATION', `[nuxt-offline-sync] ${table}${field ? `.${field}` : ''}: ${reason}`)
+  }
+}
+
+/** An id breaks the protocol's id rules (`idProblem`). */
+export class InvalidIdError extends OfflineSyncError {
+  declare readonly code: 'INVALID_ID'
+  constructor(readonly table: string, readonly id: unknown, readonly reason: string) {
+    super('INVALID_ID', `[nuxt-offline-sync] ${table}: invalid id ${JSON.stringify(id) ?? String(id)}: ${reason}`)
+  }
+}
+
+/** `update` or `remove` of an id that has no (non-deleted) local row. */
+export class ItemNotFoundError extends OfflineSyncError {
+  declare readonly code: 'ITEM_NOT_FOUND'
+  constructor(readonly table: string, readonly id: string) {
+    super('ITEM_NOT_FOUND', `[nuxt-offline-sync] ${table}: no item with id "${id}"`)
+  }
+}
+
+/** `insert` of an id that already has a local row or a queued insert/update. */
+export class DuplicateIdError extends OfflineSyncError {
+  declare readonly code: 'DUPLICATE_ID'
+  constructor(readonly table: string, readonly id: string) {
+    super('DUPLICATE_ID', `[nuxt-offline-sync] ${table}: an item with id "${id}" already exists`)
+  }
+}
+
+/** The queue does not allow the change, e.g. any change to an id whose delete is still queued. */
+export class QueueStateError extends OfflineSyncError {
+  declare readonly code: 'QUEUE_STATE'
+  constructor(readonly table: string, readonly id: string, readonly reason: string) {
+    super('QUEUE_STATE', `[nuxt-offline-sync] ${table}: id "${id}": ${reason}`)
+  }
+}
+
+/**
+ * The local database failed (IndexedDB `QuotaExceededError`, `AbortError`, `VersionError`, a closed database…).
+ * `reason` is the name of the underlying error, `cause` the error itself.
+ */
+export class StorageError extends OfflineSyncError {
+  declare readonly code: 'STORAGE'
+  /** The storage quota of the origin is used up: free space (purge tables) and retry. */
+  readonly quotaExceeded: boolean
+  constructor(readonly reason: string, message: string, options?: { cause?: unknown }) {
+    super('STORAGE', `[nuxt-offline-sync] storage failed (${reason}): ${message}`, options)
+    this.quotaExceeded = reason === 'QuotaExceededError'
+  }
+}

@@ -1,0 +1,41 @@
+import type { Row } from './store'
+
+/** What a queued operation asks the server to do. */
+export type OperationKind = 'insert' | 'update' | 'delete'
+
+/**
+ * `pending`: waiting to be pushed. `inflight`: being pushed now (never collapsed into).
+ * `failed`: pushed and refused (kept; `lastError` says why).
+ */
+export type OperationState = 'pending' | 'inflight' | 'failed'
+
+/**
+ * One entry of the local change queue (table `_operations`). Insert and update carry no payload: push reads
+ * the row as it is then. A delete keeps a snapshot of the removed row in `item`.
+ */
+export interface Operation {
+  /** Queue position (auto-increment key), set by the store. */
+  seq?: number
+  table: string
+  itemId: string
+  kind: OperationKind
+  /** The row's `version` when the operation was queued, sent as `If-Match` (absent for inserts and never-synced rows). */
+  version?: string
+  /** Snapshot of the row, for deletes. */
+  item?: Row
+  state: OperationState
+  /** How many times push sent it. */
+  attempts: number
+  lastError?: { status?: number, message: string }
+  /** Epoch milliseconds. */
+  createdAt: number
+  updatedAt: number
+}
+
+/** An operation that has been stored, so it has its queue position. */
+export type QueuedOperation = Operation & { seq: number }
+
+/** True once push has sent the operation (or is sending it): the server may have applied it. */
+export function wasAttempted(operation: Operation): boolean {
+  return operation.state !== 'pending' || operation.attempts > 0
+}
