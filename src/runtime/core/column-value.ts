@@ -1,0 +1,77 @@
+import type { ColumnType } from './schema'
+
+/** A value accepted for a column (normalised), or why it is refused. */
+export type ColumnCheck = { ok: true, value: unknown } | { ok: false, reason: string }
+
+/** `YYYY-MM-DD`, optionally `THH:mm[:ss[.fff…]]` followed by `Z` or `±HH:mm` (a time needs a zone). */
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate()
+}
+
+/** An ISO 8601 date or date-time with a zone, as `…sssZ`; `undefined` when it is not one or names no real moment. */
+export function parseIsoDate(text: string): string | undefined {
+  const m = ISO_DATE.exec(text)
+  if (!m) return undefined
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number) as [number, number, number, number, number, number]
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return undefined
+  if (m[7] && m[7] !== 'Z' && (Number(m[7].slice(1, 3)) > 23 || Number(m[7].slice(4)) > 59)) return undefined
+  const time = Date.parse(text)
+  return Number.isNaN(time) ? undefined : new Date(time).toISOString()
+}
+
+/** Why `value` would not survive `JSON.stringify`/`JSON.parse` unchanged, or `undefined` when it would. */
+export function jsonProblem(value: unknown, seen: Set<object> = new Set()): string | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${value} is not a JSON number`
+  if (typeof value !== 'object') return `a ${typeof value} is not JSON`
+  if (seen.has(value)) return 'a circular structure is not JSON'
+  const proto = Object.getPrototypeOf(value)
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) {
+    return `a ${(value as object).constructor?.name ?? 'class instance'} is not plain JSON (use a plain object, array or string)`
+  }
+  seen.add(value)
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value)
+  for (const [key, item] of entries) {
+    if (item === undefined && !Array.isArray(value)) continue
+    const problem = jsonProblem(item, seen)
+    if (problem) return `at "${key}": ${problem}`
+  }
+  seen.delete(value)
+  return undefined
+}
+
+/**
+ * Checks `value` against a column type and returns what to store: dates as `toISOString()`, JSON as a plain
+ * copy. `null` is accepted for every column.
+ */
+export function checkColumnValue(type: ColumnType, value: unknown): ColumnCheck {
+  if (value === null) return { ok: true, value: null }
+  switch (type) {
+    case 'string':
+      return typeof value === 'string' ? { ok: true, value } : { ok: false, reason: `expected a string, got ${describe(value)}` }
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) ? { ok: true, value } : { ok: false, reason: `expected a finite number, got ${describe(value)}` }
+    case 'boolean':
+      return typeof value === 'boolean' ? { ok: true, value } : { ok: false, reason: `expected a boolean, got ${describe(value)}` }
+    case 'date': {
+      if (value instanceof Date) {
+        return Number.isNaN(value.getTime()) ? { ok: false, reason: 'expected a valid date, got an invalid Date' } : { ok: true, value: value.toISOString() }
+      }
+      const iso = typeof value === 'string' ? parseIsoDate(value) : undefined
+      return iso ? { ok: true, value: iso } : { ok: false, reason: `expected a Date or an ISO 8601 string with a time zone, got ${describe(value)}` }
+    }
+    case 'json': {
+      const problem = jsonProblem(value)
+      return problem ? { ok: false, reason: `expected JSON: ${problem}` } : { ok: true, value: JSON.parse(JSON.stringify(value)) }
+    }
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
+  if (typeof value === 'number') return String(value)
+  if (Array.isArray(value)) return 'an array'
+  return typeof value === 'object' ? (value as object).constructor?.name ?? 'an object' : `a ${typeof value}`
+}
