@@ -6,6 +6,7 @@ import { tableTypesTemplate } from './types-template'
 
 export type { ModuleOptions, ServerOptions, ServerDatabaseOptions } from './options'
 export type { ColumnType, TableDefinition, TablesDefinition } from './runtime/core/schema'
+export type { OfflineSyncTables, SyncRow, SyncTableName } from './runtime/types'
 
 export default defineNuxtModule<ModuleOptions>({
   meta: {
@@ -45,6 +46,9 @@ export default defineNuxtModule<ModuleOptions>({
     addImports([
       { name: 'useSyncTable', from: resolve('./runtime/composables/useSyncTable') },
       { name: 'useSyncStore', from: resolve('./runtime/stores/useSyncStore') },
+      { name: 'useSyncClient', from: resolve('./runtime/composables/useSyncClient') },
+      { name: 'SyncRow', from: resolve('./runtime/types'), type: true },
+      { name: 'SyncTableName', from: resolve('./runtime/types'), type: true },
     ])
     addTypeTemplate({
       filename: 'types/offline-sync.d.ts',
