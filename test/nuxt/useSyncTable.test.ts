@@ -1,0 +1,93 @@
+// IndexedDB for the Dexie store of the client plugin: happy-dom has none (see README, Development)
+import 'fake-indexeddb/auto'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { effectScope, nextTick, ref } from 'vue'
+import { useSyncTable } from '../../src/runtime/composables/useSyncTable'
+import { ItemNotFoundError, UnknownTableError, ValidationError } from '../../src/runtime/core/errors'
+import { clearLocalStore } from './helpers'
+
+beforeEach(clearLocalStore)
+
+describe('useSyncTable', () => {
+  it('live() follows inserts, updates and deletes', async () => {
+    const scope = effectScope()
+    const todos = scope.run(() => useSyncTable('todos'))!
+    const open = scope.run(() => todos.live({ where: { done: false }, orderBy: 'rank' }))!
+    await expect.poll(() => open.value).toEqual([])
+
+    const milk = await todos.insert({ text: 'milk', done: false, rank: 2 })
+    const bread = await todos.insert({ text: 'bread', done: false, rank: 1 })
+    await expect.poll(() => open.value?.map(t => t.text)).toEqual(['bread', 'milk'])
+
+    await todos.update({ ...bread, done: true })
+    await expect.poll(() => open.value?.map(t => t.text)).toEqual(['milk'])
+
+    await todos.update({ id: milk.id, text: 'oat milk' })
+    await expect.poll(() => open.value?.map(t => t.text)).toEqual(['oat milk'])
+
+    await todos.remove(milk.id)
+    await expect.poll(() => open.value).toEqual([])
+    scope.stop()
+  })
+
+  it('live() follows a reactive spec', async () => {
+    const scope = effectScope()
+    const todos = scope.run(() => useSyncTable('todos'))!
+    await todos.insert({ text: 'a', done: false })
+    await todos.insert({ text: 'b', done: true })
+    const done = ref(false)
+    const rows = scope.run(() => todos.live(() => ({ where: { done: done.value } })))!
+    await expect.poll(() => rows.value?.map(t => t.text)).toEqual(['a'])
+    done.value = true
+    await expect.poll(() => rows.value?.map(t => t.text)).toEqual(['b'])
+    scope.stop()
+  })
+
+  it('live() unsubscribes when its scope is disposed', async () => {
+    const todos = useSyncTable('todos')
+    const first = effectScope()
+    const second = effectScope()
+    const stopped = first.run(() => todos.live())!
+    const running = second.run(() => todos.live())!
+    await expect.poll(() => stopped.value).toEqual([])
+    await expect.poll(() => running.value).toEqual([])
+    first.stop()
+    await todos.insert({ text: 'after stop' })
+    await expect.poll(() => running.value?.length).toBe(1)
+    await nextTick()
+    expect(stopped.value).toEqual([])
+    second.stop()
+  })
+
+  it('get, list and count read the local store', async () => {
+    const todos = useSyncTable('todos')
+    const row = await todos.insert({ text: 'x', dueOn: '2025-01-02T03:04:05.678Z', meta: { tags: ['a'] } })
+    expect(await todos.get(row.id)).toMatchObject({ id: row.id, text: 'x', dueOn: '2025-01-02T03:04:05.678Z', meta: { tags: ['a'] } })
+    expect((await todos.list()).map(t => t.id)).toEqual([row.id])
+    expect(await todos.count({ where: { text: 'x' } })).toBe(1)
+    expect(await todos.count({ where: { text: 'y' } })).toBe(0)
+  })
+
+  it('surfaces the typed errors of the core and writes nothing', async () => {
+    const todos = useSyncTable('todos')
+    // @ts-expect-error an undeclared column is a type error too
+    await expect(todos.insert({ text: 'x', colour: 'red' })).rejects.toBeInstanceOf(ValidationError)
+    // @ts-expect-error a number column does not take a string
+    await expect(todos.insert({ rank: 'first' })).rejects.toMatchObject({ code: 'VALIDATION', field: 'rank' })
+    await expect(todos.update({ id: 'missing', text: 'x' })).rejects.toBeInstanceOf(ItemNotFoundError)
+    await expect(todos.remove('missing')).rejects.toBeInstanceOf(ItemNotFoundError)
+    expect(await todos.count()).toBe(0)
+    // @ts-expect-error an undeclared table is a type error
+    expect(() => useSyncTable('nope')).toThrow(UnknownTableError)
+  })
+
+  it('reports a failing live query to onError', async () => {
+    const scope = effectScope()
+    const errors: unknown[] = []
+    // @ts-expect-error an unknown column in the query
+    scope.run(() => useSyncTable('todos').live({ where: { colour: 'red' } }, { onError: e => errors.push(e) }))
+    await expect.poll(() => errors.length).toBe(1)
+    expect(errors[0]).toBeInstanceOf(ValidationError)
+    scope.stop()
+  })
+})
