@@ -1,10 +1,12 @@
 // IndexedDB for the Dexie store of the client plugin: happy-dom has none (see README, Development)
 import 'fake-indexeddb/auto'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { effectScope, nextTick, ref } from 'vue'
+import { defineComponent, effectScope, h, nextTick, ref } from 'vue'
+import { mountSuspended } from '@nuxt/test-utils/runtime'
+import { useNuxtApp } from '#imports'
 import { useSyncTable } from '../../src/runtime/composables/useSyncTable'
 import { ItemNotFoundError, UnknownTableError, ValidationError } from '../../src/runtime/core/errors'
-import { clearLocalStore } from './helpers'
+import { clearLocalStore, syncClient } from './helpers'
 
 beforeEach(clearLocalStore)
 
@@ -89,5 +91,42 @@ describe('useSyncTable', () => {
     await expect.poll(() => errors.length).toBe(1)
     expect(errors[0]).toBeInstanceOf(ValidationError)
     scope.stop()
+  })
+
+  it('renders live rows in a component', async () => {
+    const TodoList = defineComponent({
+      setup() {
+        const rows = useSyncTable('todos').live({ orderBy: 'text' })
+        return () => h('ul', rows.value === undefined ? [h('li', 'loading')] : rows.value.map(row => h('li', row.text ?? '')))
+      },
+    })
+    const wrapper = await mountSuspended(TodoList)
+    await useSyncTable('todos').insert({ text: 'milk' })
+    await expect.poll(() => wrapper.findAll('li').map(li => li.text())).toEqual(['milk'])
+    wrapper.unmount()
+  })
+
+  it('holds live results back until the app has hydrated', async () => {
+    const nuxtApp = useNuxtApp()
+    await useSyncTable('todos').insert({ text: 'stored before' })
+    const scope = effectScope()
+    nuxtApp.isHydrating = true
+    try {
+      const rows = scope.run(() => useSyncTable('todos').live())!
+      // the same query on the core, subscribed later: once it has its result, the live ref could have had it
+      const seen: unknown[] = []
+      const unsubscribe = syncClient().table('todos').observeList().subscribe(value => seen.push(value))
+      await expect.poll(() => seen.length).toBe(1)
+      unsubscribe()
+      await new Promise(resolve => setTimeout(resolve, 0))
+      expect(rows.value).toBeUndefined()
+      nuxtApp.isHydrating = false
+      await nuxtApp.callHook('app:suspense:resolve')
+      await expect.poll(() => rows.value?.map(t => t.text)).toEqual(['stored before'])
+    }
+    finally {
+      nuxtApp.isHydrating = false
+      scope.stop()
+    }
   })
 })

@@ -1,0 +1,67 @@
+// IndexedDB for the Dexie store of the client plugin: happy-dom has none (see README, Development)
+import 'fake-indexeddb/auto'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { nextTick } from 'vue'
+import { useNuxtApp } from '#imports'
+import { useSyncTable } from '../../src/runtime/composables/useSyncTable'
+import { useSyncStore } from '../../src/runtime/stores/useSyncStore'
+import { clearLocalStore } from './helpers'
+
+beforeEach(async () => {
+  await clearLocalStore()
+  useSyncStore().$dispose()
+})
+
+describe('useSyncStore', () => {
+  it('follows the operation queue through inserts, updates and deletes', async () => {
+    const sync = useSyncStore()
+    const todos = useSyncTable('todos')
+    const notes = useSyncTable('notes')
+    await expect.poll(() => sync.pendingCount).toBe(0)
+
+    const a = await todos.insert({ text: 'a' })
+    const b = await notes.insert({ body: 'b' })
+    await expect.poll(() => sync.operations.map(o => [o.table, o.itemId, o.kind])).toEqual([['todos', a.id, 'insert'], ['notes', b.id, 'insert']])
+    expect(sync.pendingCount).toBe(2)
+
+    // insert + update collapse into the insert
+    await todos.update({ id: a.id, done: true })
+    await expect.poll(() => sync.operations.map(o => o.kind)).toEqual(['insert', 'insert'])
+    expect(sync.pendingCount).toBe(2)
+
+    // insert + delete: both gone
+    await todos.remove(a.id)
+    await expect.poll(() => sync.pendingCount).toBe(1)
+    expect(sync.operations[0]).toMatchObject({ table: 'notes', itemId: b.id, kind: 'insert', state: 'pending' })
+  })
+
+  it('keeps serialisable state', async () => {
+    const sync = useSyncStore()
+    await useSyncTable('todos').insert({ text: 'a', meta: { n: 1 } })
+    await expect.poll(() => sync.pendingCount).toBe(1)
+    const state = useNuxtApp().$pinia.state.value['offline-sync']
+    expect(JSON.parse(JSON.stringify(state))).toEqual(state)
+    expect(Object.keys(state!).sort()).toEqual(['error', 'online', 'operations'])
+  })
+
+  it('follows the browser going offline and online', async () => {
+    const sync = useSyncStore()
+    expect(sync.online).toBe(true)
+    window.dispatchEvent(new Event('offline'))
+    await nextTick()
+    expect(sync.online).toBe(false)
+    window.dispatchEvent(new Event('online'))
+    await nextTick()
+    expect(sync.online).toBe(true)
+  })
+
+  it('stops following the queue when the store is disposed', async () => {
+    const first = useSyncStore()
+    await expect.poll(() => first.pendingCount).toBe(0)
+    first.$dispose()
+    await useSyncTable('todos').insert({ text: 'a' })
+    const second = useSyncStore()
+    await expect.poll(() => second.pendingCount).toBe(1)
+    expect(first.pendingCount).toBe(0)
+  })
+})
