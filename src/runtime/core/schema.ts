@@ -45,4 +45,4 @@ export type RowOf<C extends Record<string, ColumnType>> = {
 export const COLUMN_TYPES: readonly ColumnType[] = ['string', 'number', 'boolean', 'date', 'json']
 
 /** Table and column names: identifiers that are safe in IndexedDB, SQL (quoted) and OData. */
-export const IDENTIFIER = /^[A-Z_a-z]\w{0,62}$/
+export const IDENTIFIER = /^[a-z_]\w{0,62}$/i
