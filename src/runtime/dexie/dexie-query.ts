@@ -12,14 +12,14 @@ function isKeyValue(value: WhereValue | undefined): value is string | number {
   return typeof value === 'string' || (typeof value === 'number' && !Number.isNaN(value))
 }
 
-interface IndexPlan {
+export interface IndexPlan {
   name: string
   fields: string[]
   value: IndexableType
 }
 
 /** The index answering the most `where` fields (primary key, single or compound), if any. */
-function chooseIndex(layout: TableLayout, where: Record<string, WhereValue>): IndexPlan | undefined {
+export function chooseIndex(layout: TableLayout, where: Record<string, WhereValue>): IndexPlan | undefined {
   let best: string[] | undefined
   for (const fields of [[layout.primaryKey], ...layout.indexes]) {
     if (fields.every(field => isKeyValue(where[field])) && (!best || fields.length > best.length)) best = fields

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest'
+import { checkColumnValue, parseIsoDate } from '../../../src/runtime/core/column-value'
+import { InvalidIdError, ValidationError } from '../../../src/runtime/core/errors'
+import type { TableDefinition } from '../../../src/runtime/core/schema'
+import { validateRow } from '../../../src/runtime/core/validate-row'
+
+const todos: TableDefinition = {
+  columns: { text: 'string', rank: 'number', done: 'boolean', due: 'date', meta: 'json' },
+  owner: 'ownerId',
+}
+
+function reject(input: unknown, mode: 'insert' | 'update' = 'insert'): unknown {
+  try {
+    validateRow('todos', todos, input, mode)
+  }
+  catch (error) {
+    return error
+  }
+  throw new Error('accepted')
+}
+
+describe('validateRow', () => {
+  it('normalises dates and copies JSON', () => {
+    const meta = { tags: ['a'], nested: { n: 1, skip: undefined } }
+    const { id, values } = validateRow('todos', todos, {
+      id: 'a1', text: 't', rank: 2, done: false, due: new Date(Date.UTC(2024, 1, 29, 10)), meta, ownerId: 'u1',
+    }, 'insert')
+    expect(id).toBe('a1')
+    expect(values).toEqual({ text: 't', rank: 2, done: false, due: '2024-02-29T10:00:00.000Z', meta: { tags: ['a'], nested: { n: 1 } }, ownerId: 'u1' })
+    expect(values.meta).not.toBe(meta)
+  })
+
+  it('accepts null for every column and skips undefined', () => {
+    expect(validateRow('todos', todos, { text: null, due: null, meta: null, rank: undefined }, 'insert').values).toEqual({ text: null, due: null, meta: null })
+  })
+
+  it('ignores system columns from the app (rows read back may be passed whole)', () => {
+    const { values } = validateRow('todos', todos, { id: 'a', text: 'x', version: 'v9', updatedAt: 'x', createdAt: 1, deleted: true }, 'update')
+    expect(values).toEqual({ text: 'x' })
+  })
+
+  it.each([
+    ['unknown column', { nope: 1 }, 'nope'],
+    ['string column with a number', { text: 1 }, 'text'],
+    ['number column with NaN', { rank: Number.NaN }, 'rank'],
+    ['number column with Infinity', { rank: Infinity }, 'rank'],
+    ['number column with a numeric string', { rank: '1' }, 'rank'],
+    ['boolean column with 0', { done: 0 }, 'done'],
+    ['date column with an invalid Date', { due: new Date('nope') }, 'due'],
+    ['date column with a non-ISO string', { due: 'March 7, 2024' }, 'due'],
+    ['date column with February 30th', { due: '2024-02-30' }, 'due'],
+    ['date column with a time and no zone', { due: '2024-02-01T10:00:00' }, 'due'],
+    ['date column with hour 24', { due: '2024-02-01T24:00:00Z' }, 'due'],
+    ['date column with a number', { due: 1700000000000 }, 'due'],
+    ['json column with a function', { meta: { f: () => 1 } }, 'meta'],
+    ['json column with a Map', { meta: new Map() }, 'meta'],
+    ['json column with a Date inside', { meta: { at: new Date() } }, 'meta'],
+    ['json column with a bigint', { meta: [1n] }, 'meta'],
+    ['json column with undefined in an array', { meta: [undefined] }, 'meta'],
+    ['owner column with a number', { ownerId: 5 }, 'ownerId'],
+  ])('rejects %s with ValidationError naming the field', (_name, input, field) => {
+    expect(reject(input)).toMatchObject({ constructor: ValidationError, code: 'VALIDATION', table: 'todos', field })
+  })
+
+  it('rejects a circular JSON value', () => {
+    const meta: Record<string, unknown> = {}
+    meta.self = meta
+    expect(reject({ meta })).toBeInstanceOf(ValidationError)
+  })
+
+  it.each([null, [], 'text', 5])('rejects %j instead of an object', (input) => {
+    expect(reject(input)).toBeInstanceOf(ValidationError)
+  })
+
+  it.each(['', ' ', '.', '..', 'a/b', 'a+b', 'a?b', 'a"b', 'a`b', 'a\\b', 'a\u0001b', 'x'.repeat(256), 42])('rejects the id %j with InvalidIdError', (id) => {
+    expect(reject({ id })).toMatchObject({ constructor: InvalidIdError, code: 'INVALID_ID' })
+  })
+
+  it('requires an id for update, not for insert', () => {
+    expect(reject({ text: 'x' }, 'update')).toBeInstanceOf(InvalidIdError)
+    expect(validateRow('todos', todos, { text: 'x' }, 'insert').id).toBeUndefined()
+  })
+})
+
+describe('dates', () => {
+  it.each([
+    ['2024-02-29', '2024-02-29T00:00:00.000Z'],
+    ['2024-02-29T23:59Z', '2024-02-29T23:59:00.000Z'],
+    ['2024-02-29T23:59:59.1234Z', '2024-02-29T23:59:59.123Z'],
+    ['2024-03-01T01:30:00+02:00', '2024-02-29T23:30:00.000Z'],
+  ])('%s is stored as %s', (input, stored) => {
+    expect(parseIsoDate(input)).toBe(stored)
+    expect(checkColumnValue('date', input)).toEqual({ ok: true, value: stored })
+  })
+
+  it.each(['2023-02-29', '2024-13-01', '2024-00-10', '2024-01-01T10:60Z', '2024-01-01T10:00+24:00', '20240101'])('%s is not a date', (input) => {
+    expect(parseIsoDate(input)).toBeUndefined()
+  })
+})
