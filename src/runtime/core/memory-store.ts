@@ -93,8 +93,9 @@ export function createMemoryStore(options: MemoryStoreOptions): LocalStore {
             } while (dirty && active)
             running = false
           }
+          // A commit during a run may have changed what that run read from its snapshot: run again.
           const listener = (written: ReadonlySet<string>) => {
-            if ([...written].some(table => read.has(table))) void evaluate()
+            if (running || [...written].some(table => read.has(table))) void evaluate()
           }
           listeners.add(listener)
           queueMicrotask(() => {
