@@ -7,7 +7,7 @@ export default createConfigForNuxt({
     stylistic: true,
   },
   dirs: {
-    src: ['./playground', './client'],
+    src: ['./playground', './playground/app', './client'],
   },
 }).append({
   ignores: ['dist', 'node_modules', '.nuxt', '.output', '.data', 'bench/results', 'test/**/.nuxt', 'test/**/.output'],
