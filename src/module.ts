@@ -38,7 +38,8 @@ export default defineNuxtModule<ModuleOptions>({
       databaseName: options.databaseName,
       backend: options.backend,
     }
-    nuxt.options.runtimeConfig.public.offlineSync = defu(nuxt.options.runtimeConfig.public.offlineSync as Partial<PublicRuntimeOptions> | undefined, publicOptions)
+    // typed as the app's own config values in generated types: assign as that type
+    nuxt.options.runtimeConfig.public.offlineSync = defu(nuxt.options.runtimeConfig.public.offlineSync as Partial<PublicRuntimeOptions> | undefined, publicOptions) as typeof nuxt.options.runtimeConfig.public.offlineSync
 
     nuxt.options.build.transpile.push(resolve('./runtime'))
     addPlugin(resolve('./runtime/plugins/offline-sync.client'))
