@@ -61,7 +61,8 @@ export default defineNuxtModule<ModuleOptions>({
     const serverOptions: ServerRuntimeOptions = {
       tables: options.tables,
       path: server.path ?? '/tables',
-      database: { url: server.database?.url ?? process.env.DATABASE_URL ?? '', dataDir: server.database?.dataDir ?? '.data/offline-sync' },
+      // `DATABASE_URL` is read at run time by the server plugin, never baked into the build.
+      database: { url: server.database?.url ?? '', dataDir: server.database?.dataDir ?? '.data/offline-sync' },
       pageSize: server.pageSize ?? 50,
       maxTop: server.maxTop ?? 1000,
       maxBodySize: server.maxBodySize ?? 1024 * 1024,

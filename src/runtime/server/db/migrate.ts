@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto'
+import { sql, type RawBuilder } from 'kysely'
+import type { ColumnType } from '../../core/schema'
+import type { TableSpec } from '../table-spec'
+import type { SyncKysely } from '../types'
+import { installClock, installRowTrigger } from './clock'
+
+export const SQL_TYPES: Readonly<Record<ColumnType, string>> = {
+  string: 'text',
+  number: 'double precision',
+  boolean: 'boolean',
+  date: 'timestamptz(3)',
+  json: 'jsonb',
+}
+/** What `information_schema.columns.data_type` says for each SQL type, to spot columns declared differently. */
+const INFORMATION_SCHEMA_TYPES: Readonly<Record<ColumnType, string>> = {
+  string: 'text',
+  number: 'double precision',
+  boolean: 'boolean',
+  date: 'timestamp with time zone',
+  json: 'jsonb',
+}
+/** Any constant: serialises migrations of several server processes sharing one database. */
+const MIGRATION_LOCK = 7_413_001
+
+/** An index name PostgreSQL will not truncate (≤ 63 bytes), stable for the same table and columns. */
+export function indexName(table: string, columns: string[]): string {
+  const name = `${table}__${columns.join('_')}`
+  if (name.length <= 63) return name
+  const hash = createHash('sha256').update(`${table}\0${columns.join('\0')}`).digest('hex').slice(0, 10)
+  return `${name.slice(0, 52)}_${hash}`
+}
+
+function columnList(columns: string[]): RawBuilder<unknown> {
+  return sql.join(columns.map(column => sql.id(column)))
+}
+
+/**
+ * Creates or extends the tables of the declarations: system columns, user columns, the stamping trigger, an
+ * index on ("updatedAt", "id"), one on (owner, "updatedAt", "id") for owned tables, and the declared
+ * indexes. Additive only: nothing is dropped or retyped; a column whose type differs from its declaration
+ * is reported through `warn`. Runs in one transaction under an advisory lock.
+ */
+export async function migrate(db: SyncKysely, specs: Iterable<TableSpec>, warn: (message: string) => void = console.warn): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${sql.lit(MIGRATION_LOCK)})`.execute(trx)
+    await installClock(trx)
+    for (const spec of specs) {
+      await sql`create table if not exists ${sql.id(spec.name)} (
+        "id" text primary key,
+        "createdAt" timestamptz(3) not null,
+        "updatedAt" timestamptz(3) not null,
+        "version" text not null,
+        "deleted" boolean not null default false
+      )`.execute(trx)
+      const existing = await sql<{ column_name: string, data_type: string }>`select column_name, data_type
+        from information_schema.columns where table_schema = current_schema() and table_name = ${spec.name}`.execute(trx)
+      const types = new Map(existing.rows.map(row => [row.column_name, row.data_type]))
+      for (const [column, type] of Object.entries(spec.columns)) {
+        const found = types.get(column)
+        if (found === undefined) {
+          await sql`alter table ${sql.id(spec.name)} add column if not exists ${sql.id(column)} ${sql.raw(SQL_TYPES[type])}`.execute(trx)
+        }
+        else if (found !== INFORMATION_SCHEMA_TYPES[type]) {
+          warn(`[nuxt-offline-sync] ${spec.name}.${column} is ${found} in the database but declared ${type}; left as it is`)
+        }
+      }
+      await installRowTrigger(trx, spec.name)
+      const indexes = [['updatedAt', 'id'], ...spec.indexes]
+      if (spec.owner) indexes.push([spec.owner, 'updatedAt', 'id'])
+      for (const columns of indexes) {
+        await sql`create index if not exists ${sql.id(indexName(spec.name, columns))} on ${sql.id(spec.name)} (${columnList(columns)})`.execute(trx)
+      }
+    }
+  })
+}

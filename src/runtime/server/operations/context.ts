@@ -1,0 +1,40 @@
+import type { H3Event } from 'h3'
+import { etagFromVersion, type ProtocolVersion } from '../../core/protocol/system'
+import type { RequestScope } from '../access'
+import { toItem } from '../protocol/to-item'
+import type { Repository } from '../repository'
+import type { TableSpec } from '../table-spec'
+import type { SqlRow, SyncHookCaller } from '../types'
+
+export interface ServiceSettings {
+  pageSize: number
+  maxTop: number
+  maxBodySize: number
+}
+
+/** Everything an operation needs about its request. */
+export interface OperationContext {
+  event: H3Event
+  spec: TableSpec
+  protocol: ProtocolVersion
+  /** The id from the URL (validated), for item operations. */
+  id: string
+  scope: RequestScope
+  repo: Repository
+  hooks?: SyncHookCaller
+  settings: ServiceSettings
+}
+
+/** What the service sends back. */
+export interface SyncResponse {
+  status: number
+  body?: unknown
+  headers?: Record<string, string>
+}
+
+/** A single-item response: the item as body, its version as `ETag`, `updatedAt` as `Last-Modified`. */
+export function itemResponse(ctx: Pick<OperationContext, 'spec' | 'protocol'>, status: number, row: SqlRow, select?: string[]): SyncResponse {
+  const headers: Record<string, string> = { ETag: etagFromVersion(String(row.version)) }
+  if (row.updatedAt instanceof Date) headers['Last-Modified'] = row.updatedAt.toUTCString()
+  return { status, body: toItem(ctx.spec, row, ctx.protocol, select), headers }
+}

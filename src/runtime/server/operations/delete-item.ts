@@ -1,0 +1,32 @@
+import { toSqlValues } from '../protocol/item-values'
+import { toItem } from '../protocol/to-item'
+import { readIfMatch } from '../request/if-match'
+import { beforeWrite } from './before-write'
+import { conditionalWrite } from './conditional-write'
+import { itemResponse, type OperationContext, type SyncResponse } from './context'
+import { absentError, rowState } from './row-state'
+
+/**
+ * `DELETE /tables/{t}/{id}`: soft delete (`deleted = true`, newly stamped) or, for tables without soft
+ * delete, removal. v2 answers 200 with the deleted item and its `ETag`, v3 204. An already deleted row is
+ * 404 (v2) / 410 (v3); `If-Match` mismatch is 412 with the server's item.
+ */
+export async function deleteItem(ctx: OperationContext): Promise<SyncResponse> {
+  const condition = readIfMatch(ctx.event)
+  const existing = await ctx.repo.find(ctx.spec, ctx.id, ctx.scope.view)
+  const state = rowState(existing, { allowDeleted: false, condition: undefined })
+  if (state.kind === 'missing' || state.kind === 'deleted') throw absentError(state, ctx.protocol)
+  await beforeWrite(ctx, 'delete', toItem(ctx.spec, state.row, ctx.protocol), existing)
+
+  const result = await conditionalWrite(ctx, {
+    operation: 'delete',
+    condition,
+    conflictStatus: 412,
+    allowDeleted: false,
+    client: null,
+    perform: (_current, writer) => ctx.spec.softDelete ? writer.update({ deleted: true }) : writer.remove(),
+    keep: (_current, writer, kept) => writer.update(toSqlValues(ctx.spec, kept)),
+  })
+  if ('conflict' in result) return result.conflict
+  return ctx.protocol === '2.0.0' ? itemResponse(ctx, 200, result.row) : { status: 204 }
+}

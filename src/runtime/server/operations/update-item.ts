@@ -1,0 +1,47 @@
+import { badRequest } from '../errors'
+import { readItem as readBodyItem, toSqlValues } from '../protocol/item-values'
+import { readIfMatch, type IfMatch } from '../request/if-match'
+import { readQueryOptions } from '../request/query-options'
+import { readJsonObject } from '../request/read-body'
+import { beforeWrite } from './before-write'
+import { conditionalWrite } from './conditional-write'
+import { itemResponse, type OperationContext, type SyncResponse } from './context'
+import { absentError, rowState } from './row-state'
+
+/**
+ * `PATCH /tables/{t}/{id}` (merge: only the columns sent change) and `PUT /tables/{t}/{id}` (replace: absent
+ * user columns become null). 200 with the stored item and its `ETag`. `If-Match` mismatch: 412 with the
+ * server's item; a v2 body `version` without `If-Match` is checked the same way and answers 409. A body
+ * `deleted` is applied (undelete with `deleted: false` and `__includeDeleted=true`, as the v3 protocol does).
+ */
+export async function updateItem(ctx: OperationContext, replace: boolean): Promise<SyncResponse> {
+  const input = readBodyItem(ctx.spec, await readJsonObject(ctx.event, ctx.settings.maxBodySize), replace)
+  if (input.id !== undefined && input.id !== ctx.id) throw badRequest('The item ID and the URL ID do not match')
+  if (input.deleted === true && !ctx.spec.softDelete) throw badRequest(`Table '${ctx.spec.name}' does not use soft delete; send DELETE instead`)
+  const { includeDeleted } = readQueryOptions(ctx.event, ctx.settings.maxTop)
+  let condition: IfMatch = readIfMatch(ctx.event)
+  let conflictStatus: 409 | 412 = 412
+  if (condition === undefined && ctx.protocol === '2.0.0' && input.version !== undefined) {
+    condition = [input.version]
+    conflictStatus = 409
+  }
+
+  // Unknown and deleted rows are refused before the hooks run; the transaction checks again.
+  const existing = await ctx.repo.find(ctx.spec, ctx.id, ctx.scope.view)
+  const state = rowState(existing, { allowDeleted: includeDeleted, condition: undefined })
+  if (state.kind === 'missing' || state.kind === 'deleted') throw absentError(state, ctx.protocol)
+  const columns = await beforeWrite(ctx, 'update', input.columns, existing)
+  const values = toSqlValues(ctx.spec, columns)
+  if (input.deleted !== undefined) values.deleted = input.deleted
+
+  const result = await conditionalWrite(ctx, {
+    operation: 'update',
+    condition,
+    conflictStatus,
+    allowDeleted: includeDeleted,
+    client: columns,
+    perform: (_current, writer) => writer.update(values),
+    keep: (_current, writer, kept) => writer.update(toSqlValues(ctx.spec, kept)),
+  })
+  return 'conflict' in result ? result.conflict : itemResponse(ctx, 200, result.row)
+}

@@ -1,0 +1,90 @@
+import { sql } from 'kysely'
+import { idProblem } from '../../core/protocol/system'
+import type { ColumnType } from '../../core/schema'
+import { badRequest } from '../errors'
+import type { TableSpec } from '../table-spec'
+import type { SyncItem } from '../types'
+
+/** `…T…` with a zone, as ISO 8601 / the protocol write dates. */
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/i
+/** System columns a client may send; the server sets them (`version` and `deleted` are read below). */
+const IGNORED = new Set(['createdAt', 'updatedAt'])
+
+export interface ItemInput {
+  id?: string
+  /** User columns present in the body (all user columns when `replace`), as wire values. */
+  columns: SyncItem
+  /** `version` from the body (a v2 PATCH without If-Match uses it as the condition). */
+  version?: string
+  /** `deleted` from the body. */
+  deleted?: boolean
+}
+
+function checkValue(table: string, column: string, type: ColumnType, value: unknown): unknown {
+  if (value === null) return null
+  const fail = (what: string) => badRequest(`${table}.${column} must be ${what}`)
+  switch (type) {
+    case 'string':
+      if (typeof value !== 'string') throw fail('a string')
+      return value
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw fail('a number')
+      return value
+    case 'boolean':
+      if (typeof value !== 'boolean') throw fail('true or false')
+      return value
+    case 'date': {
+      const time = typeof value === 'string' && ISO_TIMESTAMP.test(value) ? Date.parse(value) : Number.NaN
+      if (!Number.isFinite(time)) throw fail('a timestamp like 2024-01-31T12:00:00.000Z')
+      return new Date(time).toISOString()
+    }
+    case 'json':
+      return value
+  }
+}
+
+/**
+ * Reads an item from a request body: checks every property (unknown column or wrong type: 400 naming it),
+ * ignores `createdAt`/`updatedAt` and the owner column (the server sets them). `replace` fills absent user
+ * columns with null (a v3 PUT replaces the whole entity).
+ */
+export function readItem(spec: TableSpec, body: Record<string, unknown>, replace: boolean): ItemInput {
+  const input: ItemInput = { columns: {} }
+  for (const [key, value] of Object.entries(body)) {
+    if (key === 'id') {
+      if (value === null || value === undefined) continue
+      const problem = idProblem(value)
+      if (problem) throw badRequest(`id: ${problem}`)
+      input.id = value as string
+    }
+    else if (key === 'version') {
+      if (value !== null && typeof value !== 'string') throw badRequest('version must be a string')
+      if (value) input.version = value
+    }
+    else if (key === 'deleted') {
+      if (value !== null && typeof value !== 'boolean') throw badRequest('deleted must be true or false')
+      if (value !== null) input.deleted = value
+    }
+    else if (IGNORED.has(key) || key === spec.owner) continue
+    else if (Object.hasOwn(spec.columns, key)) input.columns[key] = checkValue(spec.name, key, spec.columns[key]!, value)
+    else throw badRequest(`Unknown column '${key}' in table '${spec.name}'`)
+  }
+  if (replace) {
+    for (const column of Object.keys(spec.columns)) {
+      if (column !== spec.owner && !Object.hasOwn(input.columns, column)) input.columns[column] = null
+    }
+  }
+  return input
+}
+
+/** Checks user columns again (after a hook changed them) and turns them into SQL values. */
+export function toSqlValues(spec: TableSpec, columns: SyncItem): Record<string, unknown> {
+  const values: Record<string, unknown> = {}
+  for (const [column, value] of Object.entries(columns)) {
+    if (!Object.hasOwn(spec.columns, column)) throw badRequest(`Unknown column '${column}' in table '${spec.name}'`)
+    const checked = checkValue(spec.name, column, spec.columns[column]!, value)
+    // Through text, so both drivers store the JSON as written (no array/string re-encoding).
+    values[column] = spec.columns[column] === 'json' && checked !== null ? sql`${JSON.stringify(checked)}::text::jsonb` : checked
+  }
+  return values
+}

@@ -1,0 +1,97 @@
+import { sql, type SelectQueryBuilder } from 'kysely'
+import { takeStamp } from './db/clock'
+import type { TableSpec } from './table-spec'
+import type { SqlRow, SyncKysely, SyncRowFilter, SyncSchema } from './types'
+
+export interface OrderTerm {
+  column: string
+  direction: 'asc' | 'desc'
+}
+
+export interface ListQuery {
+  /** Every condition the rows must meet (caller's view, soft-delete filter, `$filter`). */
+  where: SyncRowFilter[]
+  /** A total order (the caller appends `id`). */
+  orderBy: OrderTerm[]
+  offset: number
+  limit: number
+  /** Also count every row that meets `where`, ignoring offset and limit. */
+  count: boolean
+}
+
+/** Writes to the one row a `modify` callback received, inside its transaction. */
+export interface RowWriter {
+  /** Updates the row; the trigger stamps `updatedAt` and `version`. Returns the stored row. */
+  update: (values: Record<string, unknown>) => Promise<SqlRow>
+  /** Deletes the row for good. Returns the row as it was. */
+  remove: () => Promise<SqlRow>
+}
+
+export type InsertResult = { row: SqlRow } | { existing: SqlRow | undefined }
+
+type RowQuery = SelectQueryBuilder<SyncSchema, string, SqlRow>
+
+function whereAll<Q extends { where: RowQuery['where'] }>(query: Q, filters: SyncRowFilter[]): Q {
+  if (filters.length === 0) return query
+  return query.where(eb => eb.and(filters.map(filter => filter(eb)))) as unknown as Q
+}
+
+/**
+ * The table server's storage: every statement goes through Kysely with values as parameters. Writes run in
+ * a transaction that takes the table's commit-order stamp first (see `db/clock.ts`).
+ */
+export function createRepository(db: SyncKysely) {
+  return {
+    async list(spec: TableSpec, query: ListQuery): Promise<{ rows: SqlRow[], count?: number }> {
+      let select = whereAll(db.selectFrom(spec.name).selectAll() as RowQuery, query.where)
+      for (const term of query.orderBy) select = select.orderBy(sql.ref(term.column), term.direction)
+      const rows = await select.offset(query.offset).limit(query.limit).execute()
+      if (!query.count) return { rows }
+      const counted = await whereAll(db.selectFrom(spec.name).select(eb => eb.fn.countAll().as('count')) as RowQuery, query.where)
+        .executeTakeFirstOrThrow()
+      return { rows, count: Number(counted.count) }
+    },
+
+    /** The row with this id that meets `where` (deleted or not). */
+    async find(spec: TableSpec, id: string, where: SyncRowFilter[]): Promise<SqlRow | undefined> {
+      return whereAll(db.selectFrom(spec.name).selectAll().where('id', '=', id) as RowQuery, where).executeTakeFirst()
+    },
+
+    /**
+     * Inserts a row unless its id exists. Then `existing` is that row when it meets `where` (the caller may
+     * see it), else `undefined`.
+     */
+    async insert(spec: TableSpec, values: Record<string, unknown>, where: SyncRowFilter[]): Promise<InsertResult> {
+      return db.transaction().execute(async (trx) => {
+        await takeStamp(trx, spec.name)
+        const row = await trx.insertInto(spec.name).values(values).onConflict(conflict => conflict.column('id').doNothing())
+          .returningAll().executeTakeFirst()
+        if (row) return { row }
+        const existing = await whereAll(trx.selectFrom(spec.name).selectAll().where('id', '=', values.id as string) as RowQuery, where)
+          .executeTakeFirst()
+        return { existing }
+      })
+    },
+
+    /**
+     * Runs `change` in a write transaction with the row (locked) that has this id and meets `where`, or
+     * `undefined`. `change` decides and writes through `writer`; it must not wait on anything else.
+     */
+    async modify<T>(spec: TableSpec, id: string, where: SyncRowFilter[], change: (current: SqlRow | undefined, writer: RowWriter) => Promise<T>): Promise<T> {
+      return db.transaction().execute(async (trx) => {
+        await takeStamp(trx, spec.name)
+        const current = await whereAll(trx.selectFrom(spec.name).selectAll().where('id', '=', id) as RowQuery, where)
+          .forUpdate().executeTakeFirst()
+        const writer: RowWriter = {
+          // With nothing to change the update still runs, so the trigger stamps a new version.
+          update: values => trx.updateTable(spec.name).set(Object.keys(values).length ? values : { deleted: sql.ref('deleted') })
+            .where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
+          remove: () => trx.deleteFrom(spec.name).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
+        }
+        return change(current, writer)
+      })
+    },
+  }
+}
+
+export type Repository = ReturnType<typeof createRepository>

@@ -1,0 +1,51 @@
+import { getRequestHeader, readRawBody, type H3Event } from 'h3'
+import { badRequest, SyncHttpError } from '../errors'
+
+function tooLarge(maxBytes: number): SyncHttpError {
+  return new SyncHttpError(413, `The request body is larger than ${maxBytes} bytes`)
+}
+
+async function readLimited(event: H3Event, maxBytes: number): Promise<Buffer> {
+  const declared = getRequestHeader(event, 'content-length')
+  if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes)
+  const req = event.node?.req
+  // Without a declared length, count while reading so a huge chunked body is never buffered whole.
+  if (declared === undefined && req && req.readable && !('body' in req)) {
+    const chunks: Buffer[] = []
+    let size = 0
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length
+      if (size > maxBytes) throw tooLarge(maxBytes)
+      chunks.push(chunk)
+    }
+    return Buffer.concat(chunks)
+  }
+  const body = await readRawBody(event, false)
+  const buffer = body === undefined ? Buffer.alloc(0) : Buffer.from(body)
+  if (buffer.length > maxBytes) throw tooLarge(maxBytes)
+  return buffer
+}
+
+/**
+ * The request body as a JSON object. 413 above `maxBytes`; 415 for a declared non-JSON content type;
+ * 400 when it is empty, not JSON, or not an object.
+ */
+export async function readJsonObject(event: H3Event, maxBytes: number): Promise<Record<string, unknown>> {
+  const type = getRequestHeader(event, 'content-type')
+  if (type && !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type.trim())) {
+    throw new SyncHttpError(415, 'The request body must be JSON (Content-Type: application/json)')
+  }
+  const raw = await readLimited(event, maxBytes)
+  if (raw.length === 0) throw badRequest('The request needs a JSON object as its body')
+  let value: unknown
+  try {
+    value = JSON.parse(raw.toString('utf8'))
+  }
+  catch {
+    throw badRequest('The request body is not valid JSON')
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw badRequest('The request body must be a JSON object')
+  }
+  return value as Record<string, unknown>
+}
