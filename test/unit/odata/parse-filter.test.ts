@@ -41,6 +41,9 @@ const cases: [string, FilterNode][] = [
   ['not (text eq \'a\')', not(cmp(col('text'), 'eq', str('a')))],
   ['not done eq true', cmp(not(col('done')), 'eq', bool(true))],
   ['not not done', not(not(col('done')))],
+  ['not(done)', not(col('done'))],
+  ['(substringof(\'milk\',text) eq true)', cmp(call('substringof', str('milk'), col('text')), 'eq', bool(true))],
+  ['(indexof(text,\'x\') ge 0)', cmp(call('indexof', col('text'), str('x')), 'ge', num(0))],
   // precedence: or < and < eq ne < gt ge lt le < add sub < mul div mod
   ['a or b and c', or(col('a'), and(col('b'), col('c')))],
   ['a and b or c', or(and(col('a'), col('b')), col('c'))],
@@ -64,6 +67,7 @@ const cases: [string, FilterNode][] = [
     cmp(col('n'), 'eq', num(10)), cmp(col('n'), 'eq', num(1.5)), cmp(col('n'), 'eq', num(2)),
     cmp(col('n'), 'eq', num(3)), cmp(col('n'), 'eq', num(2500)), cmp(col('n'), 'eq', num(0.01)),
   )],
+  ['n lt 1E+15D', cmp(col('n'), 'lt', num(1e15))],
   ['deleted eq true', cmp(col('deleted'), 'eq', bool(true))],
   ['true', bool(true)],
   ['id eq guid\'0f8fad5b-d9cb-469f-a165-70867728950e\'', cmp(col('id'), 'eq', str('0f8fad5b-d9cb-469f-a165-70867728950e'))],

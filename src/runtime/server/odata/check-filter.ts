@@ -2,7 +2,7 @@ import { nodePositions, type CompareNode, type FilterNode, type InNode, type Lit
 import { findColumn, type CompileContext } from './columns'
 import { normaliseTimestamp } from './date-literal'
 import { FUNCTIONS } from './functions'
-import { odataError } from './odata-error'
+import { clip, odataError } from './odata-error'
 
 export type ExpressionType = 'string' | 'number' | 'boolean' | 'date' | 'json' | 'null'
 export interface Typer {
@@ -15,10 +15,6 @@ export interface Typer {
 /** A string literal that reads as a timestamp: it may stand for a date where a date is compared. */
 export function isTimestampString(node: FilterNode): node is LiteralNode & { type: 'string' } {
   return node.kind === 'literal' && node.type === 'string' && normaliseTimestamp(node.value) !== undefined
-}
-
-function clip(text: string): string {
-  return text.length > 30 ? `${text.slice(0, 30)}…` : text
 }
 
 /** A type checker for one table; results are cached per node. */

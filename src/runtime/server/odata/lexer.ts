@@ -1,4 +1,4 @@
-import { odataError } from './odata-error'
+import { clip, odataError } from './odata-error'
 import { normaliseTimestamp } from './date-literal'
 
 export type Token
@@ -13,6 +13,17 @@ const IDENT = /[A-Z_][\w.]*/iy
 const NUMBER = /\d+(?:\.\d+)?(?:e[+-]?\d+)?[dfLm]?(?![\w.])/iy
 const BARE_TIMESTAMP = /\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?(?![\w.:-])/iy
 const GUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i
+
+/** A token as a message names it: `end of input`, `string 'abc'`, `')'`. */
+export function describeToken(token: Token): string {
+  switch (token.type) {
+    case 'end': return 'end of input'
+    case 'string': return `string '${clip(token.value)}'`
+    case 'number': return `number ${token.value}`
+    case 'date': return `timestamp ${token.value}`
+    default: return `'${clip(token.value)}'`
+  }
+}
 
 function sticky(re: RegExp, text: string, pos: number): string | undefined {
   re.lastIndex = pos
@@ -37,14 +48,14 @@ function prefixedLiteral(prefix: string, body: string, pos: number): Token {
   const kind = prefix.toLowerCase()
   if (kind === 'datetime' || kind === 'datetimeoffset') {
     const value = normaliseTimestamp(body)
-    if (!value) throw odataError('$filter', `invalid ${kind} literal '${body.slice(0, 40)}'`, pos)
+    if (!value) throw odataError('$filter', `invalid ${kind} literal '${clip(body)}'`, pos)
     return { type: 'date', value, pos }
   }
   if (kind === 'guid') {
-    if (!GUID.test(body)) throw odataError('$filter', `invalid guid literal '${body.slice(0, 40)}'`, pos)
+    if (!GUID.test(body)) throw odataError('$filter', `invalid guid literal '${clip(body)}'`, pos)
     return { type: 'string', value: body, pos }
   }
-  throw odataError('$filter', `unsupported literal type '${prefix.slice(0, 40)}'`, pos)
+  throw odataError('$filter', `unsupported literal type '${clip(prefix)}'`, pos)
 }
 
 /** Splits a `$filter` into tokens; the last one is always `end`. Throws `ODataError` with the position. */
@@ -79,7 +90,7 @@ export function tokenize(text: string): Token[] {
     const number = sticky(NUMBER, text, pos)
     if (number) {
       const value = Number(number.replace(/[dfLm]$/i, ''))
-      if (!Number.isFinite(value)) throw odataError('$filter', `number out of range '${number.slice(0, 40)}'`, pos)
+      if (!Number.isFinite(value)) throw odataError('$filter', `number out of range '${clip(number)}'`, pos)
       tokens.push({ type: 'number', value, pos })
       pos += number.length
       continue

@@ -20,3 +20,8 @@ export class ODataError extends Error {
 export function odataError(option: string, problem: string, position?: number): ODataError {
   return new ODataError(position === undefined ? `${option}: ${problem}` : `${option}: ${problem} at position ${position}`, position)
 }
+
+/** A user's text shortened for a message. */
+export function clip(text: string): string {
+  return text.length > 30 ? `${text.slice(0, 30)}…` : text
+}

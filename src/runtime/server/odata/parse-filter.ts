@@ -1,8 +1,8 @@
 import { nodePositions, type FilterNode, type LiteralNode } from './ast'
 import { normaliseTimestamp } from './date-literal'
 import { arityText, FUNCTIONS } from './functions'
-import { tokenize, type Token } from './lexer'
-import { ODataError, odataError } from './odata-error'
+import { describeToken as describe, tokenize, type Token } from './lexer'
+import { clip, ODataError, odataError } from './odata-error'
 
 export const MAX_FILTER_LENGTH = 8192
 /** Parentheses, function calls, `not` and unary minus nested deeper than this are refused. */
@@ -16,20 +16,6 @@ const BINARY = new Map<string, number>([
 ])
 const COLUMN = /^[A-Z_]\w*$/i
 const CAST_TYPE = /^edm\.datetime(?:offset)?$/i
-
-function clip(text: string): string {
-  return text.length > 30 ? `${text.slice(0, 30)}…` : text
-}
-
-function describe(token: Token): string {
-  switch (token.type) {
-    case 'end': return 'end of input'
-    case 'string': return `string '${clip(token.value)}'`
-    case 'number': return `number ${token.value}`
-    case 'date': return `timestamp ${token.value}`
-    default: return `'${clip(token.value)}'`
-  }
-}
 
 /**
  * Parses an OData `$filter` (protocol v2 and v3 syntax) into a `FilterNode`. Checks the syntax, function
@@ -85,8 +71,24 @@ class FilterParser {
     return node
   }
 
-  private enter(pos: number): void {
+  /** Runs `parse` one nesting level deeper (parentheses, calls, `not`, unary minus). */
+  private nested<T>(pos: number, parse: () => T): T {
     if (++this.depth > MAX_FILTER_DEPTH) this.fail(`nested deeper than ${MAX_FILTER_DEPTH} levels`, pos)
+    const result = parse()
+    this.depth--
+    return result
+  }
+
+  /** `( item, item, … )`; `allowEmpty` lets `()` through. */
+  private list<T>(item: () => T, allowEmpty: boolean): T[] {
+    const items: T[] = []
+    this.expect('(')
+    if (!allowEmpty || !this.isPunct(')')) {
+      do items.push(item())
+      while (this.isPunct(',') && ++this.index)
+    }
+    this.expect(')')
+    return items
   }
 
   private expression(minPrecedence: number): FilterNode {
@@ -116,16 +118,11 @@ class FilterParser {
     const token = this.peek()
     if (token.type === 'ident' && token.value === 'not') {
       this.index++
-      this.enter(token.pos)
-      const operand = this.unary()
-      this.depth--
-      return this.at({ kind: 'not', operand }, token.pos)
+      return this.at({ kind: 'not', operand: this.nested(token.pos, () => this.unary()) }, token.pos)
     }
     if (token.type === 'punct' && token.value === '-') {
       this.index++
-      this.enter(token.pos)
-      const operand = this.unary()
-      this.depth--
+      const operand = this.nested(token.pos, () => this.unary())
       if (operand.kind === 'literal' && operand.type === 'number') return this.at({ kind: 'literal', type: 'number', value: -operand.value }, token.pos)
       return this.at({ kind: 'negate', operand }, token.pos)
     }
@@ -143,15 +140,11 @@ class FilterParser {
       case 'date': return this.at({ kind: 'literal', type: 'date', value: token.value }, token.pos)
       case 'punct':
         if (token.value !== '(') break
-        this.enter(token.pos)
-        try {
+        return this.nested(token.pos, () => {
           const inner = this.expression(1)
           this.expect(')')
           return inner
-        }
-        finally {
-          this.depth--
-        }
+        })
       case 'ident':
         if (this.isPunct('(')) return this.call(token.value, token.pos)
         if (token.value === 'true' || token.value === 'false') return this.at({ kind: 'literal', type: 'boolean', value: token.value === 'true' }, token.pos)
@@ -162,27 +155,11 @@ class FilterParser {
     return this.fail(`expected an expression but found ${describe(token)}`, token.pos)
   }
 
-  private argumentList(): FilterNode[] {
-    const args: FilterNode[] = []
-    this.expect('(')
-    if (!this.isPunct(')')) {
-      for (;;) {
-        args.push(this.expression(1))
-        if (!this.isPunct(',')) break
-        this.index++
-      }
-    }
-    this.expect(')')
-    return args
-  }
-
   private call(name: string, pos: number): FilterNode {
     const lower = name.toLowerCase()
     if (lower !== 'cast' && !Object.hasOwn(FUNCTIONS, lower)) this.fail(`unknown function '${clip(name)}'`, pos)
-    this.enter(pos)
-    if (lower === 'cast') return this.cast(pos)
-    const args = this.argumentList()
-    this.depth--
+    if (lower === 'cast') return this.nested(pos, () => this.cast(pos))
+    const args = this.nested(pos, () => this.list(() => this.expression(1), true))
     const signature = FUNCTIONS[lower]!
     if (args.length < (signature.required ?? signature.args.length) || args.length > signature.args.length) {
       this.fail(`function '${lower}' expects ${arityText(signature)} argument${signature.args.length === 1 ? '' : 's'}, got ${args.length}`, pos)
@@ -199,7 +176,6 @@ class FilterParser {
     const type = this.next()
     if (type.type !== 'ident' || !CAST_TYPE.test(type.value)) this.fail(`cast supports only Edm.DateTimeOffset, found ${describe(type)}`, type.pos)
     this.expect(')')
-    this.depth--
     if (operand.kind === 'literal' && operand.type === 'date') return operand
     if (operand.kind === 'literal' && operand.type === 'string') {
       const value = normaliseTimestamp(operand.value)
@@ -213,17 +189,14 @@ class FilterParser {
   /** `<operand> in (<literal>, …)`. */
   private inList(operand: FilterNode): FilterNode {
     const pos = this.next().pos
-    this.expect('(')
-    const values: LiteralNode[] = []
-    for (;;) {
+    let count = 0
+    const values = this.list((): LiteralNode => {
       const valuePos = this.peek().pos
       const value = this.unary()
       if (value.kind !== 'literal') this.fail('\'in\' accepts only literal values', valuePos)
-      if (values.push(value) > MAX_IN_VALUES) this.fail(`more than ${MAX_IN_VALUES} values in 'in'`, valuePos)
-      if (!this.isPunct(',')) break
-      this.index++
-    }
-    this.expect(')')
+      if (++count > MAX_IN_VALUES) this.fail(`more than ${MAX_IN_VALUES} values in 'in'`, valuePos)
+      return value
+    }, false)
     return this.at({ kind: 'in', operand, values }, pos)
   }
 }
