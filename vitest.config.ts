@@ -28,7 +28,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
-          include: ['test/conformance/**/*.test.ts', 'test/browser/**/*.test.ts'],
+          include: ['test/conformance/**/*.test.ts', 'test/browser/**/*.test.ts', 'test/compat/**/*.test.ts', 'test/concurrency/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 300_000,
