@@ -1,4 +1,5 @@
-// IndexedDB for the Dexie store of the client plugin: happy-dom has none (see README, Development)
+// The client plugin runs its real Dexie store here: happy-dom has no IndexedDB, so fake-indexeddb provides one.
+// It must load before the Nuxt app starts (the environment's beforeAll); the plugin reads the globals then.
 import 'fake-indexeddb/auto'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { nextTick } from 'vue'
