@@ -1,16 +1,19 @@
 // The client plugin runs its real Dexie store here: happy-dom has no IndexedDB, so fake-indexeddb provides one.
 // It must load before the Nuxt app starts (the environment's beforeAll); the plugin reads the globals then.
 import 'fake-indexeddb/auto'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { nextTick } from 'vue'
 import { useNuxtApp } from '#imports'
 import { useSyncTable } from '../../src/runtime/composables/useSyncTable'
 import { useSyncStore } from '../../src/runtime/stores/useSyncStore'
-import { clearLocalStore } from './helpers'
+import { StorageError } from '../../src/runtime/core/errors'
+import { clearLocalStore, syncClient } from './helpers'
 
 beforeEach(async () => {
   await clearLocalStore()
+  // a fresh store each time, without the state the previous one left in Pinia
   useSyncStore().$dispose()
+  delete useNuxtApp().$pinia.state.value['offline-sync']
 })
 
 describe('useSyncStore', () => {
@@ -64,5 +67,44 @@ describe('useSyncStore', () => {
     const second = useSyncStore()
     await expect.poll(() => second.pendingCount).toBe(1)
     expect(first.pendingCount).toBe(0)
+  })
+
+  it('shows why the queue cannot be read', async () => {
+    const spy = vi.spyOn(syncClient(), 'observeOperations').mockReturnValue({
+      subscribe(_next, error) {
+        queueMicrotask(() => error?.(new StorageError('QuotaExceededError', 'disk full')))
+        return () => {}
+      },
+    })
+    try {
+      const sync = useSyncStore()
+      await expect.poll(() => sync.error).toContain('disk full')
+      expect(sync.pendingCount).toBe(0)
+    }
+    finally {
+      spy.mockRestore()
+    }
+  })
+
+  it('reads the network and the queue only after hydration', async () => {
+    const nuxtApp = useNuxtApp()
+    await useSyncTable('todos').insert({ text: 'queued' })
+    nuxtApp.isHydrating = true
+    try {
+      const sync = useSyncStore()
+      window.dispatchEvent(new Event('offline'))
+      // what the server rendered: online, nothing queued
+      await new Promise(resolve => setTimeout(resolve, 0))
+      expect(sync.online).toBe(true)
+      expect(sync.pendingCount).toBe(0)
+      nuxtApp.isHydrating = false
+      await nuxtApp.callHook('app:suspense:resolve')
+      expect(sync.online).toBe(false)
+      await expect.poll(() => sync.pendingCount).toBe(1)
+    }
+    finally {
+      nuxtApp.isHydrating = false
+      window.dispatchEvent(new Event('online'))
+    }
   })
 })
