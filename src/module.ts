@@ -67,7 +67,7 @@ export default defineNuxtModule<ModuleOptions>({
       maxTop: server.maxTop ?? 1000,
       maxBodySize: server.maxBodySize ?? 1024 * 1024,
     }
-    nuxt.options.runtimeConfig.offlineSync = defu(nuxt.options.runtimeConfig.offlineSync as Partial<ServerRuntimeOptions> | undefined, serverOptions)
+    nuxt.options.runtimeConfig.offlineSync = defu(nuxt.options.runtimeConfig.offlineSync as Partial<ServerRuntimeOptions> | undefined, serverOptions) as typeof nuxt.options.runtimeConfig.offlineSync
 
     const handler = resolve('./runtime/server/handler')
     addServerHandler({ route: `${serverOptions.path}/:table`, handler })
