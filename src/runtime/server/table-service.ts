@@ -35,13 +35,9 @@ function route(method: string, item: boolean, protocol: string): Route | undefin
   }
 }
 
+/** A route parameter, percent-decoded (a malformed escape stays as written). */
 function routeParam(event: H3Event, name: string): string | undefined {
-  try {
-    return getRouterParam(event, name, { decode: true })
-  }
-  catch {
-    throw badRequest('The URL is not correctly encoded')
-  }
+  return getRouterParam(event, name, { decode: true })
 }
 
 /**

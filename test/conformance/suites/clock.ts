@@ -1,0 +1,111 @@
+import { sql } from 'kysely'
+import { describe, expect, it } from 'vitest'
+import { migrate } from '../../../src/runtime/server/db/migrate'
+import { toTableSpec } from '../../../src/runtime/server/table-spec'
+import { newId, type Backend, type Harness } from '../support/harness'
+
+/** The database stamps `updatedAt`/`version` in commit order; migrations only ever add. */
+export function clockSuite(harness: () => Harness, backend: Backend): void {
+  const h = () => harness()
+
+  describe('commit-order clock', () => {
+    it('stamps every write, strictly later than the previous one, at the millisecond precision it stores', async () => {
+      const id = newId('clock')
+      const stamps: string[] = []
+      const versions: string[] = []
+      const created = await h().request('POST', '/tables/todos', { body: { id, text: 'a' } })
+      stamps.push(created.json.updatedAt)
+      versions.push(created.json.version)
+      for (const method of ['PATCH', 'DELETE', 'POST'] as const) {
+        const reply = await h().request(method, `/tables/todos/${id}`, method === 'PATCH' ? { body: { text: 'b' } } : {})
+        expect(reply.status, reply.text).toBe(200)
+        stamps.push(reply.json.updatedAt)
+        versions.push(reply.json.version)
+      }
+      expect([...stamps].sort()).toEqual(stamps)
+      expect(new Set(stamps).size).toBe(4)
+      expect(new Set(versions).size).toBe(4)
+      const stored = await h().db.selectFrom('todos').select('updatedAt').where('id', '=', id).executeTakeFirstOrThrow()
+      expect((stored.updatedAt as Date).toISOString()).toBe(stamps.at(-1))
+      const filtered = await h().request('GET', `/tables/todos?$filter=${encodeURIComponent(`updatedAt eq datetimeoffset'${stamps.at(-1)}'`)}`)
+      expect(filtered.json.map((item: { id: string }) => item.id)).toContain(id)
+    })
+
+    it('stamps writes that bypass the server too (SQL), and keeps createdAt', async () => {
+      const created = (await h().request('POST', '/tables/todos', { body: { text: 'raw' } })).json
+      await sql`update todos set text = 'by sql', "updatedAt" = '2000-01-01', version = 'forged', "createdAt" = '2000-01-01' where id = ${created.id}`.execute(h().db)
+      const after = (await h().request('GET', `/tables/todos/${created.id}`)).json
+      expect(after.text).toBe('by sql')
+      expect(after.updatedAt > created.updatedAt).toBe(true)
+      expect(after.version).not.toBe('forged')
+      expect(after.createdAt).toBe(created.createdAt)
+    })
+
+    it('gives every row of one transaction the same stamp, and the next transaction a later one', async () => {
+      const text = newId('txn')
+      await h().db.transaction().execute(async (trx) => {
+        await trx.insertInto('pages').values({ id: `${text}-1`, n: 1, text }).execute()
+        await trx.insertInto('pages').values({ id: `${text}-2`, n: 2, text }).execute()
+        await trx.updateTable('pages').set({ n: 3 }).where('id', '=', `${text}-1`).execute()
+      })
+      await h().db.insertInto('pages').values({ id: `${text}-3`, n: 4, text }).execute()
+      const rows = await h().db.selectFrom('pages').select(['id', 'updatedAt']).where('text', '=', text).orderBy('id').execute()
+      const times = rows.map(row => (row.updatedAt as Date).getTime())
+      expect(times[0]).toBe(times[1])
+      expect(times[2]).toBeGreaterThan(times[0]!)
+    })
+  })
+
+  describe('migrations', () => {
+    it('add declared columns and indexes to existing tables and never drop or retype', async () => {
+      const db = h().db
+      const warnings: string[] = []
+      const table = `migrated_${newId('m').replace(/\W/g, '_')}`.slice(0, 50)
+      await migrate(db, [toTableSpec(table, { columns: { a: 'string', b: 'number' } })], message => warnings.push(message))
+      await db.insertInto(table).values({ id: 'kept', a: 'x', b: 1 }).execute()
+      await migrate(db, [toTableSpec(table, { columns: { a: 'number', c: 'json' }, indexes: ['c'] })], message => warnings.push(message))
+      const row = await db.selectFrom(table).selectAll().executeTakeFirstOrThrow()
+      expect(row).toMatchObject({ id: 'kept', a: 'x', b: 1, c: null })
+      expect(warnings.join('\n')).toContain(`${table}.a is text in the database but declared number`)
+      const indexes = await sql<{ indexname: string }>`select indexname from pg_indexes where tablename = ${table} and schemaname = current_schema()`.execute(db)
+      expect(indexes.rows.map(index => index.indexname).sort()).toEqual([`${table}__c`, `${table}__updatedAt_id`, `${table}_pkey`].sort())
+      await sql`drop table ${sql.id(table)}`.execute(db)
+    })
+  })
+
+  if (backend === 'postgres') {
+    describe('writers of one table on separate connections', () => {
+      it('a second writer waits for the first to commit, then stamps after it (stamp order = commit order)', async () => {
+        const text = newId('serial')
+        let allowCommit!: () => void
+        const commitAllowed = new Promise<void>(resolve => (allowCommit = resolve))
+        let signalStamped!: () => void
+        const stamped = new Promise<void>(resolve => (signalStamped = resolve))
+        const first = h().db.transaction().execute(async (trx) => {
+          await trx.insertInto('pages').values({ id: `${text}-first`, n: 1, text }).execute()
+          signalStamped()
+          await commitAllowed
+        })
+        await stamped
+        const second = h().db.insertInto('pages').values({ id: `${text}-second`, n: 2, text }).execute()
+
+        let waiting = 0
+        for (let attempt = 0; attempt < 500 && waiting === 0; attempt++) {
+          const result = await sql<{ waiting: string }>`select count(*) as waiting from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock' and query like 'insert into "pages"%'`.execute(h().db)
+          waiting = Number(result.rows[0]!.waiting)
+        }
+        expect(waiting).toBe(1)
+        const visible = await h().db.selectFrom('pages').select('id').where('text', '=', text).execute()
+        expect(visible).toEqual([])
+
+        allowCommit()
+        await Promise.all([first, second])
+        const rows = await h().db.selectFrom('pages').select(['id', 'updatedAt']).where('text', '=', text).orderBy('id').execute()
+        const [firstRow, secondRow] = rows.map(row => (row.updatedAt as Date).getTime())
+        expect(rows.map(row => row.id)).toEqual([`${text}-first`, `${text}-second`])
+        expect(secondRow).toBeGreaterThan(firstRow!)
+      })
+    })
+  }
+}

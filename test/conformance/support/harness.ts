@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createApp, createRouter, getRequestHeader, toNodeListener } from 'h3'
+import { createHooks } from 'hookable'
+import { sql } from 'kysely'
+import type { TablesDefinition } from '../../../src/runtime/core/schema'
+import { migrate } from '../../../src/runtime/server/db/migrate'
+import { openDatabase, type SyncDatabase } from '../../../src/runtime/server/db/open-database'
+import { createTableService } from '../../../src/runtime/server/table-service'
+import type { OfflineSyncHooks, SqlRow, SyncKysely } from '../../../src/runtime/server/types'
+
+export const PG_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test'
+
+/** The tables every conformance suite works on. */
+export const TABLES: TablesDefinition = {
+  todos: { columns: { text: 'string', done: 'boolean', priority: 'number', due: 'date', meta: 'json' }, indexes: ['done', 'priority+text'] },
+  pages: { columns: { n: 'number', text: 'string' } },
+  notes: { columns: { text: 'string' }, owner: 'userId' },
+  hard: { columns: { text: 'string' }, softDelete: false },
+  guarded: { columns: { text: 'string', status: 'string', secret: 'boolean' } },
+}
+
+export type Backend = 'embedded' | 'postgres'
+export type Version = '2.0.0' | '3.0.0' | null
+
+export interface Reply {
+  status: number
+  headers: Headers
+  text: string
+  /** The parsed JSON body, or `undefined` when there is none (loosely typed: tests inspect it freely). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  json: any
+}
+
+export interface RequestInit {
+  version?: Version
+  body?: unknown
+  /** Sent as is (no JSON encoding). */
+  raw?: string
+  headers?: Record<string, string>
+  /** Sent as `x-test-user`: the test authenticate hook turns it into the caller. */
+  user?: string
+}
+
+export interface Harness {
+  backend: Backend
+  url: string
+  db: SyncKysely
+  hooks: ReturnType<typeof createHooks<OfflineSyncHooks>>
+  /** Errors the service logged (500s). */
+  logged: unknown[]
+  request: (method: string, path: string, init?: RequestInit) => Promise<Reply>
+  /** Every row of every table, to prove a refused request changed nothing. */
+  snapshot: () => Promise<Record<string, SqlRow[]>>
+  close: () => Promise<void>
+}
+
+/** Whether PostgreSQL answers at `PG_URL`. */
+export async function postgresReachable(): Promise<boolean> {
+  const { default: pg } = await import('pg')
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 })
+  try {
+    await client.connect()
+    await client.query('select 1')
+    return true
+  }
+  catch {
+    return false
+  }
+  finally {
+    await client.end().catch(() => {})
+  }
+}
+
+async function openBackend(backend: Backend): Promise<{ database: SyncDatabase, drop: () => Promise<void> }> {
+  if (backend === 'embedded') return { database: await openDatabase({ dataDir: 'memory://' }), drop: async () => {} }
+  const schema = `conformance_${randomBytes(6).toString('hex')}`
+  const admin = await openDatabase({ url: PG_URL, poolSize: 1 })
+  await sql`create schema ${sql.id(schema)}`.execute(admin.db)
+  const database = await openDatabase({ url: PG_URL, schema })
+  return {
+    database,
+    drop: async () => {
+      await sql`drop schema ${sql.id(schema)} cascade`.execute(admin.db)
+      await admin.close()
+    },
+  }
+}
+
+/** The table service on a fresh database, behind a real HTTP listener on 127.0.0.1 (h3 + node:http). */
+export async function startHarness(backend: Backend, options: { pageSize?: number, maxBodySize?: number } = {}): Promise<Harness> {
+  const { database, drop } = await openBackend(backend)
+  const hooks = createHooks<OfflineSyncHooks>()
+  hooks.hook('offline-sync:authenticate', (ctx) => {
+    const user = getRequestHeader(ctx.event, 'x-test-user')
+    if (user) ctx.user = { id: user }
+  })
+  const logged: unknown[] = []
+  const service = createTableService({
+    tables: TABLES,
+    db: database.db,
+    hooks,
+    pageSize: options.pageSize,
+    maxBodySize: options.maxBodySize ?? 64 * 1024,
+    logError: error => logged.push(error),
+  })
+  await migrate(database.db, service.tables.values())
+  const router = createRouter().use('/tables/:table', service.handler).use('/tables/:table/:id', service.handler)
+  const server = createServer(toNodeListener(createApp().use(router)))
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
+  async function request(method: string, path: string, init: RequestInit = {}): Promise<Reply> {
+    const headers: Record<string, string> = { ...init.headers }
+    const version = init.version === undefined ? '2.0.0' : init.version
+    if (version) headers['ZUMO-API-VERSION'] ??= version
+    if (init.user) headers['x-test-user'] = init.user
+    let body: string | undefined = init.raw
+    if (init.body !== undefined) {
+      body = JSON.stringify(init.body)
+      headers['content-type'] ??= 'application/json'
+    }
+    const response = await fetch(url + path, { method, headers, body })
+    const text = await response.text()
+    let json: unknown
+    try {
+      json = text ? JSON.parse(text) : undefined
+    }
+    catch {
+      json = undefined
+    }
+    return { status: response.status, headers: response.headers, text, json }
+  }
+
+  async function snapshot(): Promise<Record<string, SqlRow[]>> {
+    const result: Record<string, SqlRow[]> = {}
+    for (const table of Object.keys(TABLES)) {
+      result[table] = await database.db.selectFrom(table).selectAll().orderBy('id').execute()
+    }
+    return result
+  }
+
+  return {
+    backend,
+    url,
+    db: database.db,
+    hooks,
+    logged,
+    request,
+    snapshot,
+    async close() {
+      server.closeAllConnections()
+      await new Promise<void>(resolve => server.close(() => resolve()))
+      await database.close()
+      await drop()
+    },
+  }
+}
+
+/** `YYYY-MM-DDTHH:mm:ss.sssZ`: exactly three decimals and `Z`. */
+export const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
+let counter = 0
+/** A fresh id for a test row. */
+export function newId(prefix = 'row'): string {
+  counter += 1
+  return `${prefix}-${Date.now().toString(36)}-${counter}-${randomBytes(3).toString('hex')}`
+}
