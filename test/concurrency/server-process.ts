@@ -38,10 +38,18 @@ export async function startServerProcess(entry: string, env: Record<string, stri
     running = false
   })
 
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      if (running && child.pid !== undefined) process.kill(child.pid, name)
+    }
+    catch {
+      // exited in the meantime
+    }
+  }
   const stop = async () => {
-    if (!running || child.pid === undefined) return
-    process.kill(child.pid, 'SIGTERM')
-    const timer = setTimeout(() => running && child.pid !== undefined && process.kill(child.pid, 'SIGKILL'), 5000)
+    if (!running) return
+    signal('SIGTERM')
+    const timer = setTimeout(() => signal('SIGKILL'), 5000)
     await exited
     clearTimeout(timer)
   }
