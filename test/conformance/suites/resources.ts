@@ -116,6 +116,12 @@ export function resourceSuite(harness: () => Harness): void {
       expect(reply.json.createdAt).toBe(reply.json.updatedAt)
     })
 
+    it('reads a chunked body (no Content-Length)', async () => {
+      const reply = await h().request('POST', '/tables/todos', { chunked: true, body: { text: 'y'.repeat(40 * 1024) } })
+      expect(reply.status).toBe(201)
+      expect(reply.json.text).toHaveLength(40 * 1024)
+    })
+
     it('keeps a client id; v3 also answers Location', async () => {
       const id = newId('client')
       const reply = await h().request('POST', '/tables/todos', { body: { id, text: 'mine' }, version: '3.0.0' })

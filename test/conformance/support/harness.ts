@@ -39,6 +39,8 @@ export interface RequestInit {
   /** Sent as is (no JSON encoding). */
   raw?: string
   headers?: Record<string, string>
+  /** Send the body as a stream (chunked, without Content-Length). */
+  chunked?: boolean
   /** Sent as `x-test-user`: the test authenticate hook turns it into the caller. */
   user?: string
 }
@@ -121,7 +123,16 @@ export async function startHarness(backend: Backend, options: { pageSize?: numbe
       body = JSON.stringify(init.body)
       headers['content-type'] ??= 'application/json'
     }
-    const response = await fetch(url + path, { method, headers, body })
+    const stream = init.chunked && body !== undefined
+      ? new ReadableStream({
+          start(controller) {
+            const bytes = new TextEncoder().encode(body)
+            for (let at = 0; at < bytes.length; at += 16 * 1024) controller.enqueue(bytes.subarray(at, at + 16 * 1024))
+            controller.close()
+          },
+        })
+      : undefined
+    const response = await fetch(url + path, stream ? { method, headers, body: stream, duplex: 'half' } as globalThis.RequestInit : { method, headers, body })
     const text = await response.text()
     let json: unknown
     try {
