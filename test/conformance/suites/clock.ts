@@ -89,17 +89,20 @@ export function clockSuite(harness: () => Harness, backend: Backend): void {
         await stamped
         const second = h().db.insertInto('pages').values({ id: `${text}-second`, n: 2, text }).execute()
 
-        let waiting = 0
-        for (let attempt = 0; attempt < 500 && waiting === 0; attempt++) {
-          const result = await sql<{ waiting: string }>`select count(*) as waiting from pg_stat_activity
-            where datname = current_database() and wait_event_type = 'Lock' and query like 'insert into "pages"%'`.execute(h().db)
-          waiting = Number(result.rows[0]!.waiting)
+        try {
+          let waiting = 0
+          for (let attempt = 0; attempt < 500 && waiting === 0; attempt++) {
+            const result = await sql<{ waiting: string }>`select count(*) as waiting from pg_stat_activity
+              where datname = current_database() and wait_event_type = 'Lock' and query like 'insert into "pages"%'`.execute(h().db)
+            waiting = Number(result.rows[0]!.waiting)
+          }
+          expect(waiting).toBe(1)
+          const visible = await h().db.selectFrom('pages').select('id').where('text', '=', text).execute()
+          expect(visible).toEqual([])
         }
-        expect(waiting).toBe(1)
-        const visible = await h().db.selectFrom('pages').select('id').where('text', '=', text).execute()
-        expect(visible).toEqual([])
-
-        allowCommit()
+        finally {
+          allowCommit()
+        }
         await Promise.all([first, second])
         const rows = await h().db.selectFrom('pages').select(['id', 'updatedAt']).where('text', '=', text).orderBy('id').execute()
         const [firstRow, secondRow] = rows.map(row => (row.updatedAt as Date).getTime())
