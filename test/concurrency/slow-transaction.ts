@@ -2,8 +2,8 @@ import pg from 'pg'
 
 /**
  * A slow writer straight on PostgreSQL, beside the servers: it opens a transaction, waits (so transactions
- * that start later commit first), inserts `ids` in one statement (the table's trigger stamps them, all with
- * the same `updatedAt`, and takes the table's clock), updates the shared `hot` row, holds the transaction
+ * that start later commit first), inserts `ids` in one statement (the table's trigger takes the table's clock
+ * and stamps each row with its own `updatedAt`, in order), updates the shared `hot` row, holds the transaction
  * open a while longer and commits. A server that stamped rows at transaction start, or before commit
  * without ordering, would hand these rows an `updatedAt` below rows an incremental reader has already
  * passed, and the reader would never see them. Resolves with the committed rows' ids and versions.

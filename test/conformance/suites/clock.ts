@@ -1,10 +1,12 @@
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
+import { CLOCK_TABLE, takeStamp } from '../../../src/runtime/server/db/clock'
 import { migrate } from '../../../src/runtime/server/db/migrate'
 import { toTableSpec } from '../../../src/runtime/server/table-spec'
+import type { SyncKysely } from '../../../src/runtime/server/types'
 import { newId, type Backend, type Harness } from '../support/harness'
 
-/** The database stamps `updatedAt`/`version` in commit order; migrations only ever add. */
+/** The database stamps `updatedAt`/`version` per row, unique and in commit order; migrations only ever add. */
 export function clockSuite(harness: () => Harness, backend: Backend): void {
   const h = () => harness()
 
@@ -41,18 +43,49 @@ export function clockSuite(harness: () => Harness, backend: Backend): void {
       expect(after.createdAt).toBe(created.createdAt)
     })
 
-    it('gives every row of one transaction the same stamp, and the next transaction a later one', async () => {
+    it('gives every row its own stamp, increasing in write order, also in one transaction larger than a page', async () => {
       const text = newId('txn')
+      const clockAt = async () => (await h().db.selectFrom(CLOCK_TABLE).select('last').where('table', '=', 'pages').executeTakeFirstOrThrow()).last as Date
+      // As a batch push would: the clock first, then many single-row statements, then a multi-row one, then an update.
       await h().db.transaction().execute(async (trx) => {
-        await trx.insertInto('pages').values({ id: `${text}-1`, n: 1, text }).execute()
-        await trx.insertInto('pages').values({ id: `${text}-2`, n: 2, text }).execute()
-        await trx.updateTable('pages').set({ n: 3 }).where('id', '=', `${text}-1`).execute()
+        await takeStamp(trx, 'pages')
+        for (let n = 0; n < 60; n++) await trx.insertInto('pages').values({ id: `${text}-${String(n).padStart(3, '0')}`, n, text }).execute()
+        await trx.insertInto('pages').values(Array.from({ length: 60 }, (_, i) => ({ id: `${text}-${i + 60}`, n: i + 60, text }))).execute()
+        await trx.updateTable('pages').set({ n: 1000 }).where('id', '=', `${text}-005`).execute()
       })
-      await h().db.insertInto('pages').values({ id: `${text}-3`, n: 4, text }).execute()
-      const rows = await h().db.selectFrom('pages').select(['id', 'updatedAt']).where('text', '=', text).orderBy('id').execute()
+      const rows = await h().db.selectFrom('pages').select(['n', 'updatedAt']).where('text', '=', text).orderBy('n').execute()
       const times = rows.map(row => (row.updatedAt as Date).getTime())
-      expect(times[0]).toBe(times[1])
-      expect(times[2]).toBeGreaterThan(times[0]!)
+      expect(rows).toHaveLength(120)
+      expect(new Set(times).size).toBe(120)
+      for (let i = 1; i < times.length; i++) expect(times[i], `row ${rows[i]!.n}`).toBeGreaterThan(times[i - 1]!)
+      // The clock row holds the transaction's last stamp (the updated row), so the next writer stamps after it.
+      expect((await clockAt()).getTime()).toBe(times.at(-1))
+      const next = await h().request('POST', '/tables/pages', { body: { id: `${text}-next`, n: 2000, text } })
+      expect(Date.parse(next.json.updatedAt)).toBeGreaterThan(times.at(-1)!)
+      expect((await clockAt()).toISOString()).toBe(next.json.updatedAt)
+    })
+
+    it('keeps stamps unique and the clock right across rolled-back savepoints and immediate constraints', async () => {
+      const text = newId('savepoint')
+      const insert = (db: SyncKysely, n: number) => db.insertInto('pages').values({ id: `${text}-${n}`, n, text }).execute()
+      await h().db.transaction().execute(async (trx) => {
+        await insert(trx, 1)
+        await sql`savepoint rolled_back`.execute(trx)
+        await insert(trx, 2)
+        await insert(trx, 3)
+        await sql`rollback to savepoint rolled_back`.execute(trx)
+        await insert(trx, 4)
+        await sql`set constraints all immediate`.execute(trx)
+        await insert(trx, 5)
+        await insert(trx, 6)
+      })
+      await insert(h().db, 7)
+      const rows = await h().db.selectFrom('pages').select(['n', 'updatedAt']).where('text', '=', text).orderBy('n').execute()
+      const times = rows.map(row => (row.updatedAt as Date).getTime())
+      expect(rows.map(row => row.n)).toEqual([1, 4, 5, 6, 7])
+      for (let i = 1; i < times.length; i++) expect(times[i], `row ${rows[i]!.n}`).toBeGreaterThan(times[i - 1]!)
+      const clock = await h().db.selectFrom(CLOCK_TABLE).select('last').where('table', '=', 'pages').executeTakeFirstOrThrow()
+      expect((clock.last as Date).getTime()).toBe(times.at(-1))
     })
   })
 
@@ -82,7 +115,7 @@ export function clockSuite(harness: () => Harness, backend: Backend): void {
         let signalStamped!: () => void
         const stamped = new Promise<void>(resolve => (signalStamped = resolve))
         const first = h().db.transaction().execute(async (trx) => {
-          await trx.insertInto('pages').values({ id: `${text}-first`, n: 1, text }).execute()
+          for (let n = 1; n <= 3; n++) await trx.insertInto('pages').values({ id: `${text}-first-${n}`, n, text }).execute()
           signalStamped()
           await commitAllowed
         })
@@ -104,10 +137,10 @@ export function clockSuite(harness: () => Harness, backend: Backend): void {
           allowCommit()
         }
         await Promise.all([first, second])
-        const rows = await h().db.selectFrom('pages').select(['id', 'updatedAt']).where('text', '=', text).orderBy('id').execute()
-        const [firstRow, secondRow] = rows.map(row => (row.updatedAt as Date).getTime())
-        expect(rows.map(row => row.id)).toEqual([`${text}-first`, `${text}-second`])
-        expect(secondRow).toBeGreaterThan(firstRow!)
+        const rows = await h().db.selectFrom('pages').select(['id', 'updatedAt']).where('text', '=', text).orderBy('updatedAt').execute()
+        // The second stamps after every row of the first, also after the ones stamped ahead of the clock.
+        expect(rows.map(row => row.id)).toEqual([1, 2, 3].map(n => `${text}-first-${n}`).concat(`${text}-second`))
+        expect(new Set(rows.map(row => (row.updatedAt as Date).getTime())).size).toBe(4)
       })
     })
   }

@@ -1,19 +1,80 @@
+import { randomBytes } from 'node:crypto'
+import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
+import { CLOCK_TABLE } from '../../../src/runtime/server/db/clock'
 import { newId, TIMESTAMP, type Harness } from '../support/harness'
 
 interface Row { id: string, n: number, text: string, updatedAt: string }
 
-/** Page sizes, `Link`/`nextLink`, and an incremental pull across a run of equal `updatedAt` longer than a page. */
+/**
+ * Page sizes, `Link`/`nextLink`, and incremental pulls: across a run of equal `updatedAt` longer than a page
+ * (imported data), and across a transaction longer than a page whose rows change between pages.
+ */
 export function pagingSuite(harness: () => Harness): void {
   const h = () => harness()
 
-  /** Inserts rows through the database in ONE transaction: the clock gives them all the same stamp. */
+  /** Inserts rows through the database in ONE transaction (each row still gets its own stamp). */
   async function insertInOneTransaction(text: string, count: number): Promise<void> {
     await h().db.transaction().execute(async (trx) => {
       for (let n = 0; n < count; n++) {
         await trx.insertInto('pages').values({ id: `${text}-${String(n).padStart(4, '0')}`, n, text }).execute()
       }
     })
+  }
+
+  /**
+   * Imports rows that all carry ONE `updatedAt`, as a data migration from a stock backend would: the stamping
+   * trigger is bypassed on purpose (`session_replication_role = replica`), and the clock row is moved to the
+   * imported stamp so that later writes stamp after it.
+   */
+  async function importWithOneTimestamp(text: string, from: number, count: number): Promise<void> {
+    await h().db.transaction().execute(async (trx) => {
+      await sql`set local session_replication_role = replica`.execute(trx)
+      const clock = await trx.selectFrom(CLOCK_TABLE).select('last').where('table', '=', 'pages').forUpdate().executeTakeFirstOrThrow()
+      const stamp = new Date((clock.last as Date).getTime() + 1)
+      await trx.insertInto('pages').values(Array.from({ length: count }, (_, i) => ({
+        id: `${text}-${String(from + i).padStart(4, '0')}`,
+        n: from + i,
+        text,
+        createdAt: stamp,
+        updatedAt: stamp,
+        version: randomBytes(16).toString('base64'),
+        deleted: false,
+      }))).execute()
+      await trx.updateTable(CLOCK_TABLE).set({ last: stamp }).where('table', '=', 'pages').execute()
+    })
+  }
+
+  /**
+   * An incremental pull of the rows with this text as our client runs it: `(updatedAt ge W)`,
+   * `$orderby=updatedAt,id`, pages of 50, `$skip` only within a run of equal `updatedAt`, done on a short page.
+   * `beforePage(p)` runs before page p (p ≥ 1) is requested.
+   */
+  async function pull(text: string, beforePage?: (page: number) => Promise<void>): Promise<Row[]> {
+    const pageSize = 50
+    let watermark = '1970-01-01T00:00:00.000Z'
+    let skip = 0
+    const pulled: Row[] = []
+    for (let page = 0; page < 20; page++) {
+      if (page > 0) await beforePage?.(page)
+      const filter = encodeURIComponent(`(text eq '${text}') and (updatedAt ge datetimeoffset'${watermark}')`)
+      const reply = await h().request('GET', `/tables/pages?$filter=${filter}&$orderby=updatedAt,id&$top=${pageSize}&$skip=${skip}&__includeDeleted=true`)
+      expect(reply.status).toBe(200)
+      const rows = reply.json as Row[]
+      pulled.push(...rows)
+      if (rows.length === 0) break
+      const last = rows.at(-1)!.updatedAt
+      expect(last).toMatch(TIMESTAMP)
+      if (last === watermark) {
+        skip += rows.length
+      }
+      else {
+        watermark = last
+        skip = rows.filter(row => row.updatedAt === last).length
+      }
+      if (rows.length < pageSize) break
+    }
+    return pulled
   }
 
   async function insertOneByOne(text: string, from: number, count: number): Promise<void> {
@@ -74,45 +135,38 @@ export function pagingSuite(harness: () => Harness): void {
       expect(nextLinks[0]).toMatch(/^\$filter=.*&\$count=true&\$skip=100$/)
     })
 
-    it('an incremental pull across a run of equal updatedAt longer than a page misses and repeats nothing', async () => {
+    it('paging across a run of equal updatedAt larger than a page (imported rows) misses and repeats nothing', async () => {
       const text = newId('pull')
       await insertOneByOne(text, 0, 5)
-      await insertInOneTransaction(`${text}-tie`, 120)
-      await h().db.updateTable('pages').set({ text }).where('text', '=', `${text}-tie`).execute()
-      await insertOneByOne(text, 200, 5)
+      await importWithOneTimestamp(text, 100, 120)
+      await insertOneByOne(text, 300, 5)
 
       const stamps = await h().db.selectFrom('pages').select('updatedAt').where('text', '=', text).execute()
       const counts = new Map<number, number>()
       for (const { updatedAt } of stamps) counts.set((updatedAt as Date).getTime(), (counts.get((updatedAt as Date).getTime()) ?? 0) + 1)
       expect(Math.max(...counts.values())).toBe(120)
 
-      const pageSize = 50
-      let watermark = '1970-01-01T00:00:00.000Z'
-      let skip = 0
-      const pulled: Row[] = []
-      for (let guard = 0; guard < 20; guard++) {
-        const filter = encodeURIComponent(`(text eq '${text}') and (updatedAt ge datetimeoffset'${watermark}')`)
-        const reply = await h().request('GET', `/tables/pages?$filter=${filter}&$orderby=updatedAt,id&$top=${pageSize}&$skip=${skip}&__includeDeleted=true`)
-        expect(reply.status).toBe(200)
-        const page = reply.json as Row[]
-        if (page.length === 0) break
-        pulled.push(...page)
-        const last = page.at(-1)!.updatedAt
-        expect(last).toMatch(TIMESTAMP)
-        if (last === watermark) {
-          skip += page.length
-        }
-        else {
-          watermark = last
-          skip = page.filter(row => row.updatedAt === last).length
-        }
-        if (page.length < pageSize) break
-      }
+      const pulled = await pull(text)
       const ids = pulled.map(row => row.id)
       expect(new Set(ids).size).toBe(ids.length)
       expect(ids.length).toBe(130)
       const order = pulled.map(row => `${row.updatedAt} ${row.id}`)
       expect(order).toEqual([...order].sort())
+    })
+
+    it('an incremental pull loses no row of a transaction larger than a page when one of its rows changes between pages', async () => {
+      const text = newId('moved')
+      await insertInOneTransaction(text, 60)
+      const moved = `${text}-0010`
+      const pulled = await pull(text, async (page) => {
+        if (page !== 1) return
+        // Updating a row of the first page moves it to the end (a new updatedAt) while the reader is between pages.
+        const reply = await h().request('PATCH', `/tables/pages/${moved}`, { body: { n: 1000 } })
+        expect(reply.status).toBe(200)
+      })
+      const seen = new Map(pulled.map(row => [row.id, row]))
+      expect([...seen.keys()].sort()).toEqual(Array.from({ length: 60 }, (_, n) => `${text}-${String(n).padStart(4, '0')}`))
+      expect(seen.get(moved)!.n).toBe(1000)
     })
   })
 }
