@@ -270,6 +270,22 @@ describe('stock JS client: delete and includeDeleted', () => {
     expect(withParameter.filter(row => row.deleted === true).map(row => row.id)).toContain('stock-delete')
   })
 
+  it('counts and returns deleted rows for a query with only includeTotalCount() and includeDeleted() (sent with a second `?`)', async () => {
+    // An id that sorts before the others, so that the deleted row is on the first page.
+    const inserted = await table.insert({ id: '0-stock-deleted', text: 'deleted, listed first' })
+    await table.del(inserted)
+    const { Query } = loadStockClient()
+    const rows = await table.read(new Query('todoitem').includeTotalCount().includeDeleted())
+    // The client's own bug: `?` instead of `&` before __includeDeleted.
+    expect(log.at(-1)!.url).toMatch(/\/tables\/todoitem\?\$inlinecount=allpages\?__includeDeleted=true$/)
+    expect(log.at(-1)!.status, describeExchanges(log, 1)).toBe(200)
+    const everything = await allServerIds()
+    expect(rows.totalCount, describeExchanges(log, 1)).toBe(everything.length)
+    expect(rows.find(row => row.id === '0-stock-deleted')).toMatchObject({ deleted: true })
+    const firstPage = await fetch(`${server.url}/tables/todoitem?__includeDeleted=true`, { headers: { 'ZUMO-API-VERSION': '2.0.0' } })
+    expect(ids(rows)).toEqual(ids(await firstPage.json() as StockRow[]))
+  })
+
   it('rejects a delete with a stale version as a 412 with the server item and keeps the row', async () => {
     const inserted = await table.insert({ id: 'stock-delete-stale', text: 'keep' })
     const updated = await table.update({ ...inserted, text: 'kept' })

@@ -78,6 +78,40 @@ export function resourceSuite(harness: () => Harness): void {
       const notTrue = await h().request('GET', `/tables/todos?$filter=text eq '${text}'&__includeDeleted=false`)
       expect(notTrue.json).toHaveLength(1)
     })
+
+    it('reads the stock JS client\'s `?$inlinecount=allpages?__includeDeleted=true` (a second `?`) as both options', async () => {
+      const text = newId('stray')
+      const kept = await insert({ text })
+      const gone = await insert({ text })
+      expect((await h().request('DELETE', `/tables/todos/${gone.id}`)).status).toBe(200)
+
+      // Exactly what azure-mobile-apps-client 2.0.1 sends for a query with only includeTotalCount() and includeDeleted().
+      const stray = await h().request('GET', '/tables/todos?$inlinecount=allpages?__includeDeleted=true')
+      const proper = await h().request('GET', '/tables/todos?$inlinecount=allpages&__includeDeleted=true')
+      expect(stray.status, stray.text).toBe(200)
+      expect(stray.json).toEqual(proper.json)
+      expect(stray.headers.get('link')).toBe(proper.headers.get('link'))
+      const all = await h().db.selectFrom('todos').select(eb => eb.fn.countAll().as('count')).executeTakeFirstOrThrow()
+      expect(stray.json.count).toBe(Number(all.count))
+      const live = await h().request('GET', '/tables/todos?$inlinecount=allpages')
+      expect(stray.json.count).toBeGreaterThan(live.json.count)
+
+      // The text after the `?` may hold more pairs; the deleted row comes back, counted.
+      const filtered = await h().request('GET', `/tables/todos?$inlinecount=allpages?__includeDeleted=true&$filter=text eq '${text}'`)
+      expect(filtered.json.count).toBe(2)
+      expect(filtered.json.results.map((item: { id: string, deleted: boolean }) => [item.id, item.deleted]).sort())
+        .toEqual([[kept.id, false], [gone.id, true]].sort())
+    })
+
+    it('keeps a `?` that starts no `name=value` pair, and an encoded `%3F`, inside the value', async () => {
+      const asked = await insert({ text: `${newId('why')}?` })
+      const raw = await h().request('GET', `/tables/todos?$filter=text eq '${asked.text}'`)
+      expect(raw.status, raw.text).toBe(200)
+      expect(raw.json.map((item: { id: string }) => item.id)).toEqual([asked.id])
+      const pair = await insert({ text: `${newId('pair')}?__includeDeleted=true` })
+      const encoded = await h().request('GET', `/tables/todos?$filter=${encodeURIComponent(`text eq '${pair.text}'`)}`)
+      expect(encoded.json.map((item: { id: string }) => item.id)).toEqual([pair.id])
+    })
   })
 
   describe('GET /tables/{t}/{id}', () => {

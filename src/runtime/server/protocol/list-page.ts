@@ -1,4 +1,5 @@
 import type { ProtocolVersion } from '../../core/protocol/system'
+import { queryPairs } from '../request/read-query'
 import type { SyncItem } from '../types'
 
 export interface ListPage {
@@ -38,7 +39,7 @@ function safeDecode(text: string): string {
 export function nextLinkHeader(url: URL, page: ListPage): string | undefined {
   const next = nextPaging(page)
   if (!next) return undefined
-  const pairs = withPaging(url.search.slice(1).split('&').filter(Boolean), next.skip, next.top)
+  const pairs = withPaging(queryPairs(url.search), next.skip, next.top)
   return `${url.origin}${url.pathname}?${pairs.join('&')}; rel=next`
 }
 
@@ -46,7 +47,7 @@ export function nextLinkHeader(url: URL, page: ListPage): string | undefined {
 export function nextLinkQuery(url: URL, page: ListPage): string | null {
   const next = nextPaging(page)
   if (!next) return null
-  return withPaging(url.search.slice(1).split('&').filter(Boolean), next.skip, next.top).join('&').replace(/%24(top|skip)=/g, '$$$1=')
+  return withPaging(queryPairs(url.search), next.skip, next.top).join('&').replace(/%24(top|skip)=/g, '$$$1=')
 }
 
 function nextPaging(page: ListPage): { skip: number, top?: number } | undefined {

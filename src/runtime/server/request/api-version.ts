@@ -1,6 +1,7 @@
-import { getQuery, getRequestHeader, type H3Event } from 'h3'
+import { getRequestHeader, type H3Event } from 'h3'
 import type { ProtocolVersion } from '../../core/protocol/system'
 import { badRequest } from '../errors'
+import { readQuery } from './read-query'
 
 const VERSION = /^([23])\.0(?:\.\d+)?$/
 
@@ -10,7 +11,7 @@ const VERSION = /^([23])\.0(?:\.\d+)?$/
  */
 export function readProtocolVersion(event: H3Event): ProtocolVersion {
   let value: unknown
-  for (const [name, param] of Object.entries(getQuery(event))) {
+  for (const [name, param] of Object.entries(readQuery(event))) {
     if (name.toLowerCase() === 'zumo-api-version') value = param
   }
   value ??= getRequestHeader(event, 'zumo-api-version')

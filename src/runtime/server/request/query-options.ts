@@ -1,5 +1,6 @@
-import { getQuery, type H3Event } from 'h3'
+import type { H3Event } from 'h3'
 import { badRequest } from '../errors'
+import { readQuery } from './read-query'
 
 /** The query options of a table request, unparsed where the OData layer parses them. */
 export interface QueryOptions {
@@ -28,9 +29,12 @@ function count(name: string, value: string | undefined, maxTop?: number): number
   return number
 }
 
-/** Reads `$filter $orderby $select $top $skip $inlinecount $count __includeDeleted`; a bad value is a 400. */
+/**
+ * Reads `$filter $orderby $select $top $skip $inlinecount $count __includeDeleted` (pairs as `readQuery`
+ * splits them); a bad value is a 400.
+ */
 export function readQueryOptions(event: H3Event, maxTop: number): QueryOptions {
-  const query = getQuery(event) as Record<string, unknown>
+  const query = readQuery(event)
   let includeDeleted = false
   for (const [name, value] of Object.entries(query)) {
     if (name.toLowerCase() === '__includedeleted') includeDeleted = single(name, value)?.trim().toLowerCase() === 'true'

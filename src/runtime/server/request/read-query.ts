@@ -1,0 +1,56 @@
+import type { H3Event } from 'h3'
+
+/** A `?` in a value that is followed by `name=`: the start of one more pair (see `queryPairs`). */
+const STRAY_QUESTION_MARK = /\?(?=[^=?&]+=)/
+
+/**
+ * The raw (still encoded) `name=value` pairs of a query string, with or without its leading `?`.
+ *
+ * Tolerates one client bug: `azure-mobile-apps-client` 2.0.1 writes
+ * `?$inlinecount=allpages?__includeDeleted=true` when a query has only `includeTotalCount()` and
+ * `includeDeleted()`. A `?` written as such (not `%3F`) inside a value and followed by `name=` starts
+ * further pairs, so that example reads as `$inlinecount=allpages&__includeDeleted=true`, as the stock
+ * Node server understands it. Any other `?` stays part of its value.
+ */
+export function queryPairs(search: string): string[] {
+  const pairs: string[] = []
+  for (const pair of search.replace(/^\?/, '').split('&')) {
+    const equals = pair.indexOf('=')
+    if (equals < 0) {
+      pairs.push(pair)
+      continue
+    }
+    const [value, ...more] = pair.slice(equals + 1).split(STRAY_QUESTION_MARK)
+    pairs.push(pair.slice(0, equals + 1) + value, ...more)
+  }
+  return pairs.filter(Boolean)
+}
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '))
+  }
+  catch {
+    return text
+  }
+}
+
+/**
+ * The query parameters of a request, decoded like h3's `getQuery` (`+` is a space, a repeated name gives an
+ * array), from the pairs of `queryPairs`.
+ */
+export function readQuery(event: H3Event): Record<string, string | string[]> {
+  const path = event.path || ''
+  const start = path.indexOf('?')
+  const search = start < 0 ? '' : path.slice(start + 1).split('#')[0]!
+  const query: Record<string, string | string[]> = Object.create(null)
+  for (const pair of queryPairs(search)) {
+    const equals = pair.indexOf('=')
+    const name = decode(equals < 0 ? pair : pair.slice(0, equals))
+    if (!name || name === '__proto__' || name === 'constructor') continue
+    const value = equals < 0 ? '' : decode(pair.slice(equals + 1))
+    const previous = query[name]
+    query[name] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value]
+  }
+  return query
+}
