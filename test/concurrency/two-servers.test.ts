@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url'
 import { createTest, useTestContext } from '@nuxt/test-utils/e2e'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { IncrementalReader } from './incremental-reader'
-import { createScratchSchema, postgresProblem } from './postgres'
+import { createScratchSchema, describeWithPostgres, postgresProblem } from '../support/postgres'
 import type { ServerProcess } from './server-process'
 import { startServerProcess } from './server-process'
 import { slowTransaction } from './slow-transaction'
@@ -24,16 +24,7 @@ const problem = await postgresProblem()
 // Nuxt's build wraps the console (at its own log level); keep the original for the measurements.
 const report = console.log.bind(console)
 
-describe('two server processes on one PostgreSQL: incremental pull under concurrent writes', () => {
-  if (problem) {
-    it('needs PostgreSQL', (ctx) => {
-      if (process.env.CI === 'true') throw new Error(`${problem} (required under CI=true)`)
-      console.warn(`[concurrency] skipped: ${problem}`)
-      ctx.skip(problem)
-    })
-    return
-  }
-
+describeWithPostgres('two server processes on one PostgreSQL: incremental pull under concurrent writes', problem, () => {
   const fixture = createTest({
     rootDir: fileURLToPath(new URL('../fixtures/server', import.meta.url)),
     server: false,
@@ -46,7 +37,7 @@ describe('two server processes on one PostgreSQL: incremental pull under concurr
   beforeAll(async () => {
     await fixture.beforeAll()
     const output = useTestContext().nuxt!.options.nitro.output!.dir!
-    schema = await createScratchSchema()
+    schema = await createScratchSchema('offline_sync_concurrency')
     const env = { NUXT_OFFLINE_SYNC_DATABASE_URL: schema.url, DATABASE_URL: schema.url, NODE_ENV: 'production' }
     // One after the other: the second one finds the tables the first one created.
     for (let i = 0; i < 2; i++) servers.push(await startServerProcess(`${output}/server/index.mjs`, env, `/tables/${TABLE}?$top=1`))

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PG_URL, postgresReachable, startHarness, type Harness } from './support/harness'
+import { afterAll, beforeAll } from 'vitest'
+import { describeWithPostgres, postgresProblem } from '../support/postgres'
+import { startHarness, type Harness } from './support/harness'
 import { badInputSuite } from './suites/bad-input'
 import { clockSuite } from './suites/clock'
 import { hooksSuite } from './suites/hooks'
@@ -8,20 +9,10 @@ import { pagingSuite } from './suites/paging'
 import { resourceSuite } from './suites/resources'
 
 const MAX_BODY = 64 * 1024
-const reachable = await postgresReachable()
-const required = process.env.CI === 'true'
-if (!reachable && !required) {
-  console.warn(`[conformance] PostgreSQL is not reachable at ${PG_URL}: the PostgreSQL protocol suite is skipped (under CI=true it fails)`)
-}
-
-describe.runIf(required && !reachable)('PostgreSQL under CI', () => {
-  it('is reachable', () => {
-    expect.fail(`PostgreSQL must be reachable at ${PG_URL} when CI=true`)
-  })
-})
+const problem = await postgresProblem()
 
 // The same protocol suite as on the embedded database, against real PostgreSQL in a fresh schema (dropped afterwards).
-describe.runIf(reachable)('table protocol on PostgreSQL', () => {
+describeWithPostgres('table protocol on PostgreSQL', problem, () => {
   let harness: Harness
   beforeAll(async () => {
     harness = await startHarness('postgres', { maxBodySize: MAX_BODY })

@@ -9,8 +9,7 @@ import { migrate } from '../../../src/runtime/server/db/migrate'
 import { openDatabase, type SyncDatabase } from '../../../src/runtime/server/db/open-database'
 import { createTableService } from '../../../src/runtime/server/table-service'
 import type { OfflineSyncHooks, SqlRow, SyncKysely } from '../../../src/runtime/server/types'
-
-export const PG_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test'
+import { TEST_DATABASE_URL } from '../../support/postgres'
 
 /** The tables every conformance suite works on. */
 export const TABLES: TablesDefinition = {
@@ -58,29 +57,12 @@ export interface Harness {
   close: () => Promise<void>
 }
 
-/** Whether PostgreSQL answers at `PG_URL`. */
-export async function postgresReachable(): Promise<boolean> {
-  const { default: pg } = await import('pg')
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 })
-  try {
-    await client.connect()
-    await client.query('select 1')
-    return true
-  }
-  catch {
-    return false
-  }
-  finally {
-    await client.end().catch(() => {})
-  }
-}
-
 async function openBackend(backend: Backend): Promise<{ database: SyncDatabase, drop: () => Promise<void> }> {
   if (backend === 'embedded') return { database: await openDatabase({ dataDir: 'memory://' }), drop: async () => {} }
   const schema = `conformance_${randomBytes(6).toString('hex')}`
-  const admin = await openDatabase({ url: PG_URL, poolSize: 1 })
+  const admin = await openDatabase({ url: TEST_DATABASE_URL, poolSize: 1 })
   await sql`create schema ${sql.id(schema)}`.execute(admin.db)
-  const database = await openDatabase({ url: PG_URL, schema })
+  const database = await openDatabase({ url: TEST_DATABASE_URL, schema })
   return {
     database,
     drop: async () => {

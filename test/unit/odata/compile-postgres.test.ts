@@ -1,31 +1,12 @@
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
-import { describe, expect, it } from 'vitest'
+import { describeWithPostgres, postgresProblem, TEST_DATABASE_URL } from '../../support/postgres'
 import { semanticSuite, TIME_ZONE } from './semantic'
 
-const url = process.env.ODATA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const url = TEST_DATABASE_URL
+const problem = await postgresProblem(url)
 
-async function reachable(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 })
-  try {
-    await client.connect()
-    await client.query('select 1')
-    return undefined
-  }
-  catch (error) {
-    return error instanceof Error ? error.message : String(error)
-  }
-  finally {
-    await client.end().catch(() => {})
-  }
-}
-
-const problem = await reachable()
-if (problem && process.env.CI !== 'true') {
-  console.warn(`[odata] PostgreSQL at ${url} is not reachable (${problem}): skipping the PostgreSQL semantic tests`)
-}
-
-describe.runIf(!problem)(`compileFilter on PostgreSQL (${url})`, () => {
+describeWithPostgres('compileFilter on PostgreSQL', problem, () => {
   semanticSuite(async () => {
     const pool = new pg.Pool({ connectionString: url, max: 2, options: `-c TimeZone=${TIME_ZONE}` })
     const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) })
@@ -39,11 +20,5 @@ describe.runIf(!problem)(`compileFilter on PostgreSQL (${url})`, () => {
         await db.destroy()
       },
     }
-  })
-})
-
-describe.runIf(problem && process.env.CI === 'true')('PostgreSQL on CI', () => {
-  it('is reachable', () => {
-    expect.fail(`PostgreSQL at ${url} is not reachable on CI: ${problem}`)
   })
 })
