@@ -2,6 +2,7 @@ import { addImports, addPlugin, addServerHandler, addServerPlugin, addTypeTempla
 import { defu } from 'defu'
 import type { ModuleOptions, PublicRuntimeOptions, ServerRuntimeOptions } from './options'
 import { assertTables } from './runtime/core/validate'
+import { embeddedDataDir } from './data-dir'
 import { tableTypesTemplate } from './types-template'
 
 export type { ModuleOptions, ServerOptions, ServerDatabaseOptions } from './options'
@@ -62,7 +63,7 @@ export default defineNuxtModule<ModuleOptions>({
       tables: options.tables,
       path: server.path ?? '/tables',
       // `DATABASE_URL` is read at run time by the server plugin, never baked into the build.
-      database: { url: server.database?.url ?? '', dataDir: server.database?.dataDir ?? '.data/offline-sync' },
+      database: { url: server.database?.url ?? '', dataDir: embeddedDataDir(server.database?.dataDir ?? '.data/offline-sync', nuxt.options) },
       pageSize: server.pageSize ?? 50,
       maxTop: server.maxTop ?? 1000,
       maxBodySize: server.maxBodySize ?? 1024 * 1024,

@@ -8,7 +8,8 @@ export interface ServerDatabaseOptions {
    */
   url?: string
   /**
-   * Folder of the embedded database, relative to the working directory of the server.
+   * Folder of the embedded database: relative to the app's root in development, to the working directory of a
+   * built server.
    * `memory://` keeps it in memory (tests).
    * @default '.data/offline-sync'
    */
