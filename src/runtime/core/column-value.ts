@@ -17,8 +17,14 @@ export function parseIsoDate(text: string): string | undefined {
   const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number) as [number, number, number, number, number, number]
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return undefined
   if (m[7] && m[7] !== 'Z' && (Number(m[7].slice(1, 3)) > 23 || Number(m[7].slice(4)) > 59)) return undefined
-  const time = Date.parse(text)
-  return Number.isNaN(time) ? undefined : new Date(time).toISOString()
+  return isoTimestamp(Date.parse(text))
+}
+
+/** `toISOString()` of `time` when it falls in the years 0000–9999 (the protocol's `YYYY-…sssZ`), else `undefined`. */
+function isoTimestamp(time: number): string | undefined {
+  if (Number.isNaN(time)) return undefined
+  const iso = new Date(time).toISOString()
+  return /^\d{4}-/.test(iso) ? iso : undefined
 }
 
 /** Why `value` would not survive `JSON.stringify`/`JSON.parse` unchanged, or `undefined` when it would. */
@@ -32,7 +38,8 @@ export function jsonProblem(value: unknown, seen: Set<object> = new Set()): stri
     return `a ${(value as object).constructor?.name ?? 'class instance'} is not plain JSON (use a plain object, array or string)`
   }
   seen.add(value)
-  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value)
+  // Array.from reads holes of a sparse array as undefined (JSON would turn them into null)
+  const entries = Array.isArray(value) ? Array.from(value, (v, i) => [String(i), v] as const) : Object.entries(value)
   for (const [key, item] of entries) {
     if (item === undefined && !Array.isArray(value)) continue
     const problem = jsonProblem(item, seen)
@@ -57,7 +64,9 @@ export function checkColumnValue(type: ColumnType, value: unknown): ColumnCheck 
       return typeof value === 'boolean' ? { ok: true, value } : { ok: false, reason: `expected a boolean, got ${describe(value)}` }
     case 'date': {
       if (value instanceof Date) {
-        return Number.isNaN(value.getTime()) ? { ok: false, reason: 'expected a valid date, got an invalid Date' } : { ok: true, value: value.toISOString() }
+        if (Number.isNaN(value.getTime())) return { ok: false, reason: 'expected a valid date, got an invalid Date' }
+        const iso = isoTimestamp(value.getTime())
+        return iso ? { ok: true, value: iso } : { ok: false, reason: `expected a date in the years 0000 to 9999, got ${value.toISOString()}` }
       }
       const iso = typeof value === 'string' ? parseIsoDate(value) : undefined
       return iso ? { ok: true, value: iso } : { ok: false, reason: `expected a Date or an ISO 8601 string with a time zone, got ${describe(value)}` }

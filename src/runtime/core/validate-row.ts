@@ -40,7 +40,8 @@ export function validateRow(table: string, definition: TableDefinition, input: u
   const values: Record<string, unknown> = {}
   for (const [field, value] of Object.entries(fields)) {
     if (SYSTEM.has(field) || value === undefined) continue
-    const type = columns[field]
+    // own keys only: `constructor`, `toString`, `__proto__`… are not columns
+    const type = Object.hasOwn(columns, field) ? columns[field] : undefined
     if (!type) throw new ValidationError(table, field, `unknown column (declared: ${Object.keys(columns).join(', ') || 'none'})`)
     const check = checkColumnValue(type, value)
     if (!check.ok) throw new ValidationError(table, field, check.reason)

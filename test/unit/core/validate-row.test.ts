@@ -58,6 +58,13 @@ describe('validateRow', () => {
     ['json column with a bigint', { meta: [1n] }, 'meta'],
     ['json column with undefined in an array', { meta: [undefined] }, 'meta'],
     ['owner column with a number', { ownerId: 5 }, 'ownerId'],
+    ['json column with a sparse array', { meta: [1, , 3] }, 'meta'], // eslint-disable-line no-sparse-arrays
+    ['key inherited from Object.prototype (constructor)', { constructor: 'x' }, 'constructor'],
+    ['key inherited from Object.prototype (toString)', { toString: 'x' }, 'toString'],
+    ['own __proto__ key (parsed JSON)', JSON.parse('{"__proto__": {"text": "x"}}'), '__proto__'],
+    ['date column with a Date after year 9999', { due: new Date(Date.UTC(10000, 0, 1)) }, 'due'],
+    ['date column with a Date before year 0', { due: new Date(Date.UTC(-1, 0, 1)) }, 'due'],
+    ['date column with a zone that moves it past year 9999', { due: '9999-12-31T23:30:00-01:00' }, 'due'],
   ])('rejects %s with ValidationError naming the field', (_name, input, field) => {
     expect(reject(input)).toMatchObject({ constructor: ValidationError, code: 'VALIDATION', table: 'todos', field })
   })
