@@ -40,9 +40,10 @@ async function readInstalled(name: string, deps: DexieDependencies): Promise<Ins
  * options can change between releases of an app, so the version is derived from what is installed: the same
  * version when the schema matches, the next one when a table or index is new (or an index was dropped).
  * The upgrade only adds or drops indexes and adds tables; tables no longer declared are kept with their
- * rows, so neither rows nor queued operations are lost.
+ * rows, so neither rows nor queued operations are lost. `onBlocked` is called when the upgrade has to wait for
+ * another connection to close.
  */
-export async function openDexie(name: string, wanted: DexieStores, deps: DexieDependencies): Promise<Dexie> {
+export async function openDexie(name: string, wanted: DexieStores, deps: DexieDependencies, onBlocked?: () => void): Promise<Dexie> {
   const installed = await readInstalled(name, deps)
   let version = 1
   let stores = wanted
@@ -53,6 +54,8 @@ export async function openDexie(name: string, wanted: DexieStores, deps: DexieDe
   // autoOpen: after another tab upgrades the schema, Dexie closes this connection and reopens it on next use.
   const db = new Dexie(name, { ...deps })
   db.version(version).stores(stores)
+  // another connection did not close on versionchange: the upgrade waits until it does
+  if (onBlocked) db.on('blocked', onBlocked)
   await db.open()
   return db
 }

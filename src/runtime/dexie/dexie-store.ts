@@ -26,7 +26,8 @@ export interface DexieStore extends LocalStore {
  * (`a+b` becomes the compound index `[a+b]`), and the system tables `_operations` (`++seq, table,
  * [table+itemId]`), `_conflicts` and `_watermarks` (`id, table`). Opening starts at once; every call waits for it.
  * A schema change in the options (new table, new index) opens the database with the next version, keeping rows
- * and queued operations. Live queries use Dexie's `liveQuery`.
+ * and queued operations; while another connection blocks that upgrade, calls fail with `StorageError` (reason
+ * `UpgradeBlocked`). Live queries use Dexie's `liveQuery`.
  */
 export function createDexieStore(options: DexieStoreOptions): DexieStore {
   assertTables(options.tables)
@@ -41,12 +42,20 @@ export function createDexieStore(options: DexieStoreOptions): DexieStore {
     Dexie.dependencies.IDBKeyRange = deps.IDBKeyRange
   }
   let closed = false
-  const opening = mapStorageErrors(() => openDexie(options.name, dexieStores(layouts.values()), deps))
+  // An upgrade blocked by a connection that ignores versionchange (a frozen tab, an older app) would leave every
+  // call waiting silently: they fail with this error instead, until the upgrade goes through.
+  const blockedError = new StorageError('UpgradeBlocked', `database "${options.name}" needs an upgrade, but another tab or window keeps an older version of it open; close or reload the other tabs of this app`)
+  let reportBlocked!: () => void
+  const blocked = new Promise<never>((_, reject) => (reportBlocked = () => reject(blockedError)))
+  blocked.catch(() => undefined)
+  let opened: Dexie | undefined
+  const opening = mapStorageErrors(() => openDexie(options.name, dexieStores(layouts.values()), deps, reportBlocked)).then(db => (opened = db))
   opening.catch(() => undefined) // reported by the calls that use the store
 
   async function open(): Promise<Dexie> {
     if (closed) throw new StorageError('DatabaseClosedError', 'the store is closed')
-    return opening
+    // race only while opening: `blocked` never settles otherwise, and each race would stay attached to it
+    return opened ?? Promise.race([opening, blocked])
   }
 
   return {
@@ -64,13 +73,16 @@ export function createDexieStore(options: DexieStoreOptions): DexieStore {
         subscribe(next, error) {
           let unsubscribe: (() => void) | undefined
           let active = true
-          open().then((db) => {
+          const start = (db: Dexie) => {
             if (!active) return
             const observable = liveQuery(async () => db.transaction('r', allTables, async tx => query(dexieStoreTx(tx, layouts))))
             const subscription = observable.subscribe({ next, error: e => error?.(toStorageError(e)) })
             unsubscribe = () => subscription.unsubscribe()
-          }, (e: unknown) => {
+          }
+          open().then(start, (e: unknown) => {
             if (active) error?.(toStorageError(e))
+            // a blocked upgrade: follow the data once it goes through
+            if (e === blockedError) opening.then(start, () => undefined)
           })
           return () => {
             active = false

@@ -1,10 +1,11 @@
 import Dexie from 'dexie'
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { StorageError } from '../../../src/runtime/core/errors'
 import type { TablesDefinition } from '../../../src/runtime/core/schema'
 import { createSyncClient } from '../../../src/runtime/core/sync-client'
 import { createDexieStore, type DexieStore } from '../../../src/runtime/dexie/dexie-store'
+import { watch } from '../core/stores'
 
 const v1: TablesDefinition = { todos: { columns: { text: 'string', listId: 'string', done: 'boolean' } } }
 const v2: TablesDefinition = {
@@ -98,6 +99,33 @@ describe('Dexie store: persistence and schema versions', () => {
     expect(await newClient.pendingCount()).toBe(2)
     await oldClient.table('todos').insert({ id: 'b', text: 'y' })
     expect((await newClient.operations()).map(op => op.itemId)).toEqual(['a', 'L1', 'b'])
+  })
+
+  it('reports an upgrade blocked by a connection that never closes as StorageError, and opens once it closes', async () => {
+    indexedDB = new IDBFactory()
+    await openStore(v1).open()
+    await open.pop()!.close()
+    // a connection that ignores versionchange (a frozen tab, an older app without Dexie)
+    const holder = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('app')
+      request.onsuccess = () => resolve(request.result)
+      request.onerror = () => reject(request.error)
+    })
+    const client = createSyncClient({ store: openStore(v2) })
+    const queue = watch(client.observeOperations())
+    const error = await client.pendingCount().catch(e => e)
+    expect(error).toBeInstanceOf(StorageError)
+    expect(error).toMatchObject({ code: 'STORAGE', reason: 'UpgradeBlocked' })
+    expect(error.message).toContain('another tab')
+    await vi.waitFor(() => expect(queue.errors).toEqual([error]))
+
+    holder.close()
+    // the live query subscribed while blocked follows the data once the upgrade went through
+    await queue.until(ops => ops.length === 0)
+    await client.table('lists').insert({ id: 'L1', title: 'Groceries' })
+    expect(await client.pendingCount()).toBe(1)
+    await queue.until(ops => ops.length === 1)
+    queue.stop()
   })
 
   it('reports a database it cannot open as StorageError', async () => {
