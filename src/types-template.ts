@@ -12,14 +12,17 @@ const TS_TYPES: Record<ColumnType, string> = {
 /**
  * Generated declaration that types `useSyncTable(name)` from the table declarations: an augmentation of
  * `OfflineSyncTables` (declared in `runtime/types`) mapping each table name to its row type, i.e. the
- * system columns plus every user column, optional and nullable (`date` is an ISO string, `json` unknown).
+ * system columns plus every user column and the owner column, optional and nullable (`date` is an ISO string,
+ * `json` unknown).
  * @param tables the `offlineSync.tables` option
  * @param runtimeTypes absolute path of `runtime/types` (no extension), the module the augmentation targets
  */
 export function tableTypesTemplate(tables: TablesDefinition, runtimeTypes: string): string {
   const target = JSON.stringify(runtimeTypes)
   const rows = Object.entries(tables ?? {}).map(([name, table]) => {
-    const columns = Object.entries(table.columns).map(([column, type]) =>
+    // the owner column is writable and read back like a string column, declared or not (as `writableColumns`)
+    const declared: Record<string, ColumnType> = table.owner ? { [table.owner]: 'string', ...table.columns } : table.columns
+    const columns = Object.entries(declared).map(([column, type]) =>
       `      ${JSON.stringify(column)}?: ${TS_TYPES[type] === 'unknown' ? 'unknown' : `${TS_TYPES[type]} | null`}`,
     )
     return [`    ${JSON.stringify(name)}: SystemColumns & {`, ...columns, '    }'].join('\n')

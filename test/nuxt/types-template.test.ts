@@ -93,6 +93,15 @@ describe('generated table types', () => {
     expect(source).toContain('"rank"?: number | null')
   })
 
+  it('types the owner column as a string, declared among the columns or not', () => {
+    const source = tableTypesTemplate({
+      notes: { columns: { body: 'string' }, owner: 'userId' },
+      lists: { columns: { ownerId: 'string' }, owner: 'ownerId' },
+    }, '/x/runtime/types')
+    expect(source).toContain('"userId"?: string | null')
+    expect(source.match(/"ownerId"/g)).toHaveLength(1)
+  })
+
   it('types useSyncTable by table name and rejects undeclared names', () => {
     expect(typeErrors('typed')).toEqual([])
   })
