@@ -187,7 +187,8 @@ export function resourceSuite(harness: () => Harness): void {
     })
 
     it('stores dates at millisecond precision and JSON values as sent', async () => {
-      const values = [{ a: [1, 'x', null] }, ['list', 2], 'a string', 12.5, true]
+      const deep = JSON.parse(`${'['.repeat(99)}{"end":true}${']'.repeat(99)}`)
+      const values = [{ a: [1, 'x', null] }, ['list', 2], 'a string', 12.5, true, deep]
       for (const meta of values) {
         const item = await insert({ meta, due: '2024-02-03T04:05:06.7891234+01:00' })
         expect(item.meta).toEqual(meta)

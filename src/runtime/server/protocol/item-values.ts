@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import { idProblem } from '../../core/protocol/system'
 import type { ColumnType } from '../../core/schema'
 import { badRequest } from '../errors'
+import { normaliseTimestamp } from '../odata/date-literal'
 import type { TableSpec } from '../table-spec'
 import type { SyncItem } from '../types'
 
@@ -9,6 +10,8 @@ import type { SyncItem } from '../types'
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/i
 /** System columns a client may send; the server sets them (`version` and `deleted` are read below). */
 const IGNORED = new Set(['createdAt', 'updatedAt'])
+/** Deepest nesting of arrays and objects in a json value (deeper ones would exhaust the stack on their way to the database). */
+const MAX_JSON_DEPTH = 100
 
 export interface ItemInput {
   id?: string
@@ -18,6 +21,18 @@ export interface ItemInput {
   version?: string
   /** `deleted` from the body. */
   deleted?: boolean
+}
+
+/** Whether arrays and objects nest deeper than `max` levels in `value` (iterative, so any depth is cheap to refuse). */
+function nestedDeeper(value: unknown, max: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 1]]
+  while (pending.length) {
+    const [current, depth] = pending.pop()!
+    if (current === null || typeof current !== 'object') continue
+    if (depth > max) return true
+    for (const child of Object.values(current)) pending.push([child, depth + 1])
+  }
+  return false
 }
 
 function checkValue(table: string, column: string, type: ColumnType, value: unknown): unknown {
@@ -34,11 +49,13 @@ function checkValue(table: string, column: string, type: ColumnType, value: unkn
       if (typeof value !== 'boolean') throw fail('true or false')
       return value
     case 'date': {
-      const time = typeof value === 'string' && ISO_TIMESTAMP.test(value) ? Date.parse(value) : Number.NaN
+      // normaliseTimestamp refuses what Date.parse would silently move (2024-02-30, 24:00).
+      const time = typeof value === 'string' && ISO_TIMESTAMP.test(value) && normaliseTimestamp(value) ? Date.parse(value) : Number.NaN
       if (!Number.isFinite(time)) throw fail('a timestamp like 2024-01-31T12:00:00.000Z')
       return new Date(time).toISOString()
     }
     case 'json':
+      if (nestedDeeper(value, MAX_JSON_DEPTH)) throw fail(`JSON nested at most ${MAX_JSON_DEPTH} levels deep`)
       return value
   }
 }
