@@ -33,6 +33,27 @@ export function hooksSuite(harness: () => Harness): void {
       expect((await h().request('GET', `/tables/guarded/${created.json.id}`)).json.deleted).toBe(false)
     })
 
+    it('a body deleted flag is also a delete / undelete: their rules apply to PATCH and PUT too', async () => {
+      const live = await insert({ text: 'live' })
+      const gone = await insert({ text: 'gone' })
+      expect((await h().request('DELETE', `/tables/guarded/${gone.id}`)).status).toBe(200)
+      unhooks.push(h().hooks.hook('offline-sync:authorize', (ctx) => {
+        if (ctx.table === 'guarded' && (ctx.operation === 'delete' || ctx.operation === 'undelete')) ctx.access = 'denied'
+      }))
+      const before = await h().snapshot()
+      const replies = [
+        await h().request('PATCH', `/tables/guarded/${live.id}`, { body: { deleted: true } }),
+        await h().request('PUT', `/tables/guarded/${live.id}`, { version: '3.0.0', body: { ...live, deleted: true } }),
+        await h().request('PATCH', `/tables/guarded/${gone.id}?__includeDeleted=true`, { body: { deleted: false } }),
+        await h().request('PUT', `/tables/guarded/${gone.id}?__includedeleted=true`, { version: '3.0.0', body: { text: 'back', deleted: false } }),
+      ]
+      expect(replies.map(reply => reply.status)).toEqual([403, 403, 403, 403])
+      expect(await h().snapshot()).toEqual(before)
+      const update = await h().request('PUT', `/tables/guarded/${live.id}`, { version: '3.0.0', body: { ...live, text: 'still live', deleted: false } })
+      expect(update.status, update.text).toBe(200)
+      expect(update.json).toMatchObject({ text: 'still live', deleted: false })
+    })
+
     it('a hook may throw its own 401/403 with a message', async () => {
       unhooks.push(h().hooks.hook('offline-sync:authorize', (ctx) => {
         if (ctx.table === 'guarded') throw createError({ statusCode: 403, message: 'Guarded is closed today' })
@@ -90,6 +111,8 @@ export function hooksSuite(harness: () => Harness): void {
       expect(updateReply.status).toBe(403)
       expect(updateReply.json.error).toBe('this row is frozen')
       expect((await h().request('DELETE', `/tables/guarded/${item.id}`)).status).toBe(403)
+      const other = (await h().request('GET', `/tables/guarded?$filter=text ne 'stay'&$top=1`)).json[0]
+      expect((await h().request('PATCH', `/tables/guarded/${other.id}`, { body: { deleted: true } })).json).toEqual({ error: 'no deleting' })
       expect(await h().snapshot()).toEqual(before)
     })
 

@@ -1,8 +1,10 @@
+import { resolveScope } from '../access'
 import { badRequest } from '../errors'
 import { readItem as readBodyItem, toSqlValues } from '../protocol/item-values'
 import { readIfMatch, type IfMatch } from '../request/if-match'
 import { readQueryOptions } from '../request/query-options'
 import { readJsonObject } from '../request/read-body'
+import { toItem } from '../protocol/to-item'
 import { beforeWrite } from './before-write'
 import { conditionalWrite } from './conditional-write'
 import { itemResponse, type OperationContext, type SyncResponse } from './context'
@@ -26,10 +28,19 @@ export async function updateItem(ctx: OperationContext, replace: boolean): Promi
     conflictStatus = 409
   }
 
+  // A body `deleted: true` (or `false` on a deleted row) is also a delete (undelete): that operation's access,
+  // filters and before-write hooks apply too, so an update cannot get around them.
+  const also = input.deleted === true ? 'delete' : input.deleted === false && includeDeleted ? 'undelete' : undefined
+  if (also) {
+    const scope = await resolveScope(ctx.hooks, ctx.event, ctx.spec, ctx.protocol, also)
+    ctx = { ...ctx, scope: { user: ctx.scope.user, view: [...ctx.scope.view, ...scope.view] } }
+  }
+
   // Unknown and deleted rows are refused before the hooks run; the transaction checks again.
   const existing = await ctx.repo.find(ctx.spec, ctx.id, ctx.scope.view)
   const state = rowState(existing, { allowDeleted: includeDeleted, condition: undefined })
   if (state.kind === 'missing' || state.kind === 'deleted') throw absentError(state, ctx.protocol)
+  if (also) await beforeWrite(ctx, also, toItem(ctx.spec, state.row, ctx.protocol), existing)
   const columns = await beforeWrite(ctx, 'update', input.columns, existing)
   const values = toSqlValues(ctx.spec, columns)
   if (input.deleted !== undefined) values.deleted = input.deleted
