@@ -79,10 +79,13 @@ export function createDexieStore(options: DexieStoreOptions): DexieStore {
             const subscription = observable.subscribe({ next, error: e => error?.(toStorageError(e)) })
             unsubscribe = () => subscription.unsubscribe()
           }
-          open().then(start, (e: unknown) => {
+          const report = (e: unknown) => {
             if (active) error?.(toStorageError(e))
+          }
+          open().then(start, (e: unknown) => {
+            report(e)
             // a blocked upgrade: follow the data once it goes through
-            if (e === blockedError) opening.then(start, () => undefined)
+            if (e === blockedError) opening.then(start, report)
           })
           return () => {
             active = false
