@@ -27,12 +27,20 @@ function isoTimestamp(time: number): string | undefined {
   return /^\d{4}-/.test(iso) ? iso : undefined
 }
 
-/** Why `value` would not survive `JSON.stringify`/`JSON.parse` unchanged, or `undefined` when it would. */
+/** Deepest nesting of arrays and objects in a json value; the server refuses deeper ones too. */
+const MAX_JSON_DEPTH = 100
+
+/**
+ * Why `value` would not survive `JSON.stringify`/`JSON.parse` unchanged (or is nested deeper than the server
+ * accepts), or `undefined` when it would.
+ */
 export function jsonProblem(value: unknown, seen: Set<object> = new Set()): string | undefined {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${value} is not a JSON number`
   if (typeof value !== 'object') return `a ${typeof value} is not JSON`
   if (seen.has(value)) return 'a circular structure is not JSON'
+  // `seen` holds the objects and arrays on the path to `value`
+  if (seen.size >= MAX_JSON_DEPTH) return `arrays and objects may nest at most ${MAX_JSON_DEPTH} levels deep`
   const proto = Object.getPrototypeOf(value)
   if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) {
     return `a ${(value as object).constructor?.name ?? 'class instance'} is not plain JSON (use a plain object, array or string)`

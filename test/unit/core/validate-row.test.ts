@@ -69,6 +69,17 @@ describe('validateRow', () => {
     expect(reject(input)).toMatchObject({ constructor: ValidationError, code: 'VALIDATION', table: 'todos', field })
   })
 
+  it('accepts JSON nested 100 levels deep and rejects deeper values (as the server does) with ValidationError', () => {
+    const nest = (depth: number) => {
+      let value: unknown = 'leaf'
+      for (let i = 0; i < depth; i++) value = i % 2 ? { v: value } : [value]
+      return value
+    }
+    expect(validateRow('todos', todos, { meta: nest(100) }, 'insert').values.meta).toEqual(nest(100))
+    expect(reject({ meta: nest(101) })).toMatchObject({ constructor: ValidationError, field: 'meta' })
+    expect(reject({ meta: nest(100_000) })).toMatchObject({ constructor: ValidationError, field: 'meta' })
+  })
+
   it('rejects a circular JSON value', () => {
     const meta: Record<string, unknown> = {}
     meta.self = meta
