@@ -1,10 +1,13 @@
+import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLOCK_TABLE, takeStamp } from '../../../src/runtime/server/db/clock'
 import { migrate } from '../../../src/runtime/server/db/migrate'
-import { toTableSpec } from '../../../src/runtime/server/table-spec'
+import { openDatabase, type SyncDatabase } from '../../../src/runtime/server/db/open-database'
+import { toTableSpec, toTableSpecs } from '../../../src/runtime/server/table-spec'
 import type { SyncKysely } from '../../../src/runtime/server/types'
-import { newId, type Backend, type Harness } from '../support/harness'
+import { TEST_DATABASE_URL } from '../../support/postgres'
+import { newId, TABLES, type Backend, type Harness } from '../support/harness'
 
 /** The database stamps `updatedAt`/`version` per row, unique and in commit order; migrations only ever add. */
 export function clockSuite(harness: () => Harness, backend: Backend): void {
@@ -141,6 +144,68 @@ export function clockSuite(harness: () => Harness, backend: Backend): void {
         // The second stamps after every row of the first, also after the ones stamped ahead of the clock.
         expect(rows.map(row => row.id)).toEqual([1, 2, 3].map(n => `${text}-first-${n}`).concat(`${text}-second`))
         expect(new Set(rows.map(row => (row.updatedAt as Date).getTime())).size).toBe(4)
+      })
+    })
+
+    describe('sessions with another search_path, and same-named tables in two schemas', () => {
+      // A second schema with the same tables and its own clock; its session's search_path lacks the harness schema.
+      const other = `conformance_other_${randomBytes(6).toString('hex')}`
+      let otherDb: SyncDatabase | undefined
+      let schema: string
+      beforeAll(async () => {
+        schema = (await sql<{ schema: string }>`select current_schema() as schema`.execute(h().db)).rows[0]!.schema
+        await sql`create schema ${sql.id(other)}`.execute(h().db)
+        otherDb = await openDatabase({ url: TEST_DATABASE_URL, schema: other, poolSize: 2 })
+        await migrate(otherDb.db, toTableSpecs(TABLES).values())
+      })
+      afterAll(async () => {
+        await otherDb?.close()
+        await sql`drop schema if exists ${sql.id(other)} cascade`.execute(h().db)
+      })
+      const clockOf = async (db: SyncKysely, inSchema: string) => (await db.withSchema(inSchema).selectFrom(CLOCK_TABLE).select('last')
+        .where('table', '=', 'pages').executeTakeFirst())?.last as Date | undefined
+      const stampsOf = async (inSchema: string, text: string) => (await h().db.withSchema(inSchema).selectFrom('pages').select('updatedAt')
+        .where('text', '=', text).orderBy('n').execute()).map(row => (row.updatedAt as Date).getTime())
+
+      it('a write from a session whose search_path lacks the table\'s schema is stamped from that schema\'s clock, in order', async () => {
+        const text = newId('elsewhere')
+        await h().request('POST', '/tables/pages', { body: { id: `${text}-0`, n: 0, text } })
+        const before = (await clockOf(h().db, schema))!.getTime()
+        const otherBefore = await clockOf(h().db, other)
+        await otherDb!.db.transaction().execute(async (trx) => {
+          for (let n = 1; n <= 3; n++) await trx.withSchema(schema).insertInto('pages').values({ id: `${text}-${n}`, n, text }).execute()
+          await trx.withSchema(schema).updateTable('pages').set({ n: 4 }).where('id', '=', `${text}-1`).execute()
+        })
+        const times = await stampsOf(schema, text)
+        expect(times).toHaveLength(4)
+        expect(times[0]).toBe(before)
+        for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThan(times[i - 1]!)
+        expect((await clockOf(h().db, schema))!.getTime()).toBe(times.at(-1))
+        expect(await clockOf(h().db, other)).toEqual(otherBefore)
+      })
+
+      it('two same-named tables in two schemas written in one transaction keep independent clocks', async () => {
+        const text = newId('two-schemas')
+        // The other schema's clock far ahead: its stamps then show which clock they came from.
+        const ahead = new Date('2200-01-01T00:00:00.000Z')
+        await otherDb!.db.insertInto(CLOCK_TABLE).values({ table: 'pages', last: ahead })
+          .onConflict(conflict => conflict.column('table').doUpdateSet({ last: ahead })).execute()
+        const before = (await clockOf(h().db, schema))!.getTime()
+        await h().db.transaction().execute(async (trx) => {
+          for (let n = 1; n <= 2; n++) {
+            await trx.insertInto('pages').values({ id: `${text}-${n}`, n, text }).execute()
+            await trx.withSchema(other).insertInto('pages').values({ id: `${text}-${n}`, n, text }).execute()
+          }
+        })
+        const mine = await stampsOf(schema, text)
+        const theirs = await stampsOf(other, text)
+        expect(mine[0]).toBeGreaterThan(before)
+        expect(mine[1]).toBeGreaterThan(mine[0]!)
+        expect(mine[1]).toBeLessThan(ahead.getTime())
+        expect(theirs[0]).toBeGreaterThan(ahead.getTime())
+        expect(theirs[1]).toBeGreaterThan(theirs[0]!)
+        expect((await clockOf(h().db, schema))!.getTime()).toBe(mine[1])
+        expect((await clockOf(h().db, other))!.getTime()).toBe(theirs[1])
       })
     })
   }

@@ -32,6 +32,11 @@ import type { SyncKysely } from '../types'
  * The trigger also sets `version` (new random base64) and `createdAt`, and keeps `deleted` non-null, so
  * writes that bypass the server (SQL consoles, scripts) are stamped the same way. Writes with triggers
  * disabled (`session_replication_role = replica`, imports) are not: move the clock row past what they wrote.
+ *
+ * The clock table and the functions live in the schema the tables are migrated into (`current_schema()` of
+ * the migration); the functions name that schema's clock and functions explicitly and key their settings by
+ * schema and table, so a session with any `search_path` (a console, a migration tool) stamps from the
+ * table's own clock, and same-named tables of two schemas keep separate clocks within one transaction.
  */
 export const CLOCK_TABLE = '_offline_sync_clock'
 /** `offline_sync_stamp(table)`: locks the table's clock for the transaction and returns the reserved stamp. */
@@ -41,48 +46,54 @@ export const ROW_TRIGGER = 'offline_sync_stamp'
 export const CLOCK_SYNC_FUNCTION = 'offline_sync_clock_sync'
 export const CLOCK_SYNC_TRIGGER = 'offline_sync_clock_sync'
 
-/**
- * Transaction-local settings, per table (`<h>` = md5 of the table name): `offline_sync.w_<h>` is the value
- * this transaction wrote into the clock row ('' until it locked the clock), `offline_sync.s_<h>` the last
- * stamp it gave a row ('' for none yet: the next row gets the reserved `w`).
- */
-const WRITTEN = `'offline_sync.w_' || md5`
-const HANDED = `'offline_sync.s_' || md5`
+/** An identifier / a string literal as SQL text (for names baked into function bodies). */
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`
+const quoteLiteral = (value: string) => `'${value.replaceAll('\'', '\'\'')}'`
 
-/** Creates (or replaces) the clock table and the stamping functions. Idempotent. */
+/** Creates (or replaces) the clock table and the stamping functions in the current schema. Idempotent. */
 export async function installClock(db: SyncKysely): Promise<void> {
-  await sql`create table if not exists ${sql.id(CLOCK_TABLE)} ("table" text primary key, "last" timestamptz(3) not null)`.execute(db)
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db)
+  const schema = rows[0]?.schema
+  if (!schema) throw new Error('[nuxt-offline-sync] the search_path names no existing schema to create the tables in')
+  const clock = `${quoteIdent(schema)}.${CLOCK_TABLE}`
+  const stampFunction = `${quoteIdent(schema)}.${STAMP_FUNCTION}`
+  // Transaction-local settings, per schema and table (`<h>` = md5 of `schema.table`): `offline_sync.w_<h>` is
+  // the value this transaction wrote into the clock row ('' until it locked the clock), `offline_sync.s_<h>`
+  // the last stamp it gave a row ('' for none yet: the next row gets the reserved `w`).
+  const written = (table: string) => `'offline_sync.w_' || md5(${quoteLiteral(`${schema}.`)} || ${table})`
+  const handed = (table: string) => `'offline_sync.s_' || md5(${quoteLiteral(`${schema}.`)} || ${table})`
+  await sql`create table if not exists ${sql.id(schema, CLOCK_TABLE)} ("table" text primary key, "last" timestamptz(3) not null)`.execute(db)
   await sql.raw(`
-create or replace function ${STAMP_FUNCTION}(tbl text) returns timestamptz language plpgsql as $fn$
+create or replace function ${stampFunction}(tbl text) returns timestamptz language plpgsql as $fn$
 declare
-  written constant text := current_setting(${WRITTEN}(tbl), true);
+  written constant text := current_setting(${written('tbl')}, true);
   reserved timestamptz;
 begin
   if written <> '' then
     return written::timestamptz;
   end if;
-  insert into ${CLOCK_TABLE} as c ("table", "last")
+  insert into ${clock} as c ("table", "last")
     values (tbl, date_trunc('milliseconds', clock_timestamp()))
     on conflict ("table") do update
       set "last" = greatest(date_trunc('milliseconds', clock_timestamp()), c."last" + interval '1 millisecond')
     returning c."last" into reserved;
-  perform set_config(${WRITTEN}(tbl), reserved::text, true);
-  perform set_config(${HANDED}(tbl), '', true);
+  perform set_config(${written('tbl')}, reserved::text, true);
+  perform set_config(${handed('tbl')}, '', true);
   return reserved;
 end
 $fn$`).execute(db)
   await sql.raw(`
-create or replace function ${ROW_TRIGGER_FUNCTION}() returns trigger language plpgsql as $fn$
+create or replace function ${quoteIdent(schema)}.${ROW_TRIGGER_FUNCTION}() returns trigger language plpgsql as $fn$
 declare
-  handed constant text := current_setting(${HANDED}(TG_TABLE_NAME), true);
+  handed constant text := current_setting(${handed('TG_TABLE_NAME')}, true);
   stamp timestamptz;
 begin
   if handed <> '' then
     stamp := greatest(date_trunc('milliseconds', clock_timestamp()), handed::timestamptz + interval '1 millisecond');
   else
-    stamp := ${STAMP_FUNCTION}(TG_TABLE_NAME);
+    stamp := ${stampFunction}(TG_TABLE_NAME);
   end if;
-  perform set_config(${HANDED}(TG_TABLE_NAME), stamp::text, true);
+  perform set_config(${handed('TG_TABLE_NAME')}, stamp::text, true);
   if TG_OP = 'INSERT' then
     NEW."createdAt" := stamp;
     NEW."deleted" := coalesce(NEW."deleted", false);
@@ -95,13 +106,13 @@ begin
 end
 $fn$`).execute(db)
   await sql.raw(`
-create or replace function ${CLOCK_SYNC_FUNCTION}() returns trigger language plpgsql as $fn$
+create or replace function ${quoteIdent(schema)}.${CLOCK_SYNC_FUNCTION}() returns trigger language plpgsql as $fn$
 declare
-  handed constant text := current_setting(${HANDED}(TG_TABLE_NAME), true);
+  handed constant text := current_setting(${handed('TG_TABLE_NAME')}, true);
 begin
-  if handed <> '' and handed <> current_setting(${WRITTEN}(TG_TABLE_NAME), true) then
-    update ${CLOCK_TABLE} set "last" = handed::timestamptz where "table" = TG_TABLE_NAME;
-    perform set_config(${WRITTEN}(TG_TABLE_NAME), handed, true);
+  if handed <> '' and handed <> current_setting(${written('TG_TABLE_NAME')}, true) then
+    update ${clock} set "last" = handed::timestamptz where "table" = TG_TABLE_NAME;
+    perform set_config(${written('TG_TABLE_NAME')}, handed, true);
   end if;
   return null;
 end
