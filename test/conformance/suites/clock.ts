@@ -107,6 +107,46 @@ export function clockSuite(harness: () => Harness, backend: Backend): void {
       expect(indexes.rows.map(index => index.indexname).sort()).toEqual([`${table}__c`, `${table}__updatedAt_id`, `${table}_pkey`].sort())
       await sql`drop table ${sql.id(table)}`.execute(db)
     })
+
+    it('add the missing system columns to a table created elsewhere, stamping its rows', async () => {
+      const db = h().db
+      const table = `foreign_${newId('f').replace(/\W/g, '_')}`.slice(0, 50)
+      await sql`create table ${sql.id(table)} (id text primary key, title text)`.execute(db)
+      await sql`insert into ${sql.id(table)} (id, title) values ('a', 'first'), ('b', 'second')`.execute(db)
+      await migrate(db, [toTableSpec(table, { columns: { title: 'string', n: 'number' } })])
+      const rows = await db.selectFrom(table).selectAll().orderBy('updatedAt').execute()
+      expect(rows.map(row => [row.id, row.title, row.deleted]).sort()).toEqual([['a', 'first', false], ['b', 'second', false]])
+      const times = rows.map(row => (row.updatedAt as Date).getTime())
+      expect(times[1]).toBeGreaterThan(times[0]!)
+      expect(rows.map(row => (row.createdAt as Date).getTime())).toEqual(times)
+      expect(new Set(rows.map(row => row.version)).size).toBe(2)
+      const clock = await db.selectFrom(CLOCK_TABLE).select('last').where('table', '=', table).executeTakeFirstOrThrow()
+      expect((clock.last as Date).getTime()).toBe(times[1])
+      const columns = await sql<{ column_name: string, is_nullable: string }>`select column_name, is_nullable from information_schema.columns
+        where table_schema = current_schema() and table_name = ${table} and column_name in ('createdAt', 'updatedAt', 'version', 'deleted')`.execute(db)
+      expect(columns.rows.map(column => `${column.column_name} ${column.is_nullable}`).sort())
+        .toEqual(['createdAt NO', 'deleted NO', 'updatedAt NO', 'version NO'])
+      // Writes now go through the trigger like on any synced table.
+      await db.insertInto(table).values({ id: 'c', title: 'third', n: 3 }).execute()
+      const third = await db.selectFrom(table).selectAll().where('id', '=', 'c').executeTakeFirstOrThrow()
+      expect((third.updatedAt as Date).getTime()).toBeGreaterThan(times[1]!)
+      await sql`drop table ${sql.id(table)}`.execute(db)
+    })
+
+    it('refuse a table created elsewhere whose id is missing or not its primary key, naming it and changing nothing', async () => {
+      const db = h().db
+      const base = `keyless_${newId('k').replace(/\W/g, '_')}`.slice(0, 40)
+      await sql`create table ${sql.id(`${base}_noid`)} (title text)`.execute(db)
+      await sql`create table ${sql.id(`${base}_nokey`)} (id text, title text)`.execute(db)
+      await sql`create table ${sql.id(`${base}_pair`)} (id text, title text, primary key (id, title))`.execute(db)
+      for (const table of [`${base}_noid`, `${base}_nokey`, `${base}_pair`]) {
+        await expect(migrate(db, [toTableSpec(table, { columns: { title: 'string' } })])).rejects.toThrow(new RegExp(`${table}.*primary key`))
+        const columns = await sql<{ column_name: string }>`select column_name from information_schema.columns
+          where table_schema = current_schema() and table_name = ${table}`.execute(db)
+        expect(columns.rows.map(column => column.column_name).sort()).toEqual(table.endsWith('noid') ? ['title'] : ['id', 'title'])
+        await sql`drop table ${sql.id(table)}`.execute(db)
+      }
+    })
   })
 
   if (backend === 'postgres') {

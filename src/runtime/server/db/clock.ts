@@ -98,7 +98,7 @@ begin
     NEW."createdAt" := stamp;
     NEW."deleted" := coalesce(NEW."deleted", false);
   else
-    NEW."createdAt" := OLD."createdAt";
+    NEW."createdAt" := coalesce(OLD."createdAt", stamp);
   end if;
   NEW."updatedAt" := stamp;
   NEW."version" := encode(uuid_send(gen_random_uuid()), 'base64');
