@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLOCK_TABLE, takeStamp } from '../../../src/runtime/server/db/clock'
-import { migrate } from '../../../src/runtime/server/db/migrate'
+import { indexName, migrate } from '../../../src/runtime/server/db/migrate'
 import { openDatabase, type SyncDatabase } from '../../../src/runtime/server/db/open-database'
 import { toTableSpec, toTableSpecs } from '../../../src/runtime/server/table-spec'
 import type { SyncKysely } from '../../../src/runtime/server/types'
@@ -104,8 +104,28 @@ export function clockSuite(harness: () => Harness, backend: Backend): void {
       expect(row).toMatchObject({ id: 'kept', a: 'x', b: 1, c: null })
       expect(warnings.join('\n')).toContain(`${table}.a is text in the database but declared number`)
       const indexes = await sql<{ indexname: string }>`select indexname from pg_indexes where tablename = ${table} and schemaname = current_schema()`.execute(db)
-      expect(indexes.rows.map(index => index.indexname).sort()).toEqual([`${table}__c`, `${table}__updatedAt_id`, `${table}_pkey`].sort())
+      expect(indexes.rows.map(index => index.indexname).sort()).toEqual([indexName(table, ['c']), indexName(table, ['updatedAt', 'id']), `${table}_pkey`].sort())
       await sql`drop table ${sql.id(table)}`.execute(db)
+    })
+
+    it('create every declared index, also those whose columns join to the same name, and no second index on the same columns', async () => {
+      const db = h().db
+      const base = `indexed_${newId('i').replace(/\W/g, '_')}`.slice(0, 40)
+      const indexesOf = async (table: string) => (await sql<{ indexname: string, indexdef: string }>`select indexname, indexdef from pg_indexes
+        where tablename = ${table} and schemaname = current_schema()`.execute(db)).rows
+      const columnsOf = (indexdef: string) => /\(([^)]*)\)$/.exec(indexdef)![1]
+      await migrate(db, [toTableSpec(base, { columns: { a_b: 'string', a: 'string', b: 'string' }, indexes: ['a_b', 'a+b'] })])
+      expect((await indexesOf(base)).map(index => columnsOf(index.indexdef)).sort()).toEqual(['"updatedAt", id', 'a, b', 'a_b', 'id'])
+      expect(new Set([indexName(base, ['a_b']), indexName(base, ['a', 'b'])]).size).toBe(2)
+      // A table of an older version, indexed under the old names: kept as they are, and not indexed twice.
+      const old = `${base}_old`
+      await sql`create table ${sql.id(old)} (id text primary key, "createdAt" timestamptz(3) not null, "updatedAt" timestamptz(3) not null,
+        version text not null, deleted boolean not null default false, c text)`.execute(db)
+      await sql`create index ${sql.id(`${old}__updatedAt_id`)} on ${sql.id(old)} ("updatedAt", id)`.execute(db)
+      await sql`create index ${sql.id(`${old}__c`)} on ${sql.id(old)} (c)`.execute(db)
+      await migrate(db, [toTableSpec(old, { columns: { c: 'string' }, indexes: ['c'] })])
+      expect((await indexesOf(old)).map(index => index.indexname).sort()).toEqual([`${old}__c`, `${old}__updatedAt_id`, `${old}_pkey`])
+      await sql`drop table ${sql.id(base)}, ${sql.id(old)}`.execute(db)
     })
 
     it('add the missing system columns to a table created elsewhere, stamping its rows', async () => {

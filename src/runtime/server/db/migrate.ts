@@ -28,12 +28,13 @@ const SYSTEM_COLUMNS: Readonly<Record<string, ColumnType>> = { createdAt: 'date'
 /** Any constant: serialises migrations of several server processes sharing one database. */
 const MIGRATION_LOCK = 7_413_001
 
-/** An index name PostgreSQL will not truncate (≤ 63 bytes), stable for the same table and columns. */
+/**
+ * An index name PostgreSQL will not truncate (≤ 63 bytes: names are ASCII identifiers), stable for the same
+ * table and columns, and distinct for distinct column lists (a hash of them ends it: `a_b` is not `a`+`b`).
+ */
 export function indexName(table: string, columns: string[]): string {
-  const name = `${table}__${columns.join('_')}`
-  if (name.length <= 63) return name
   const hash = createHash('sha256').update(`${table}\0${columns.join('\0')}`).digest('hex').slice(0, 10)
-  return `${name.slice(0, 52)}_${hash}`
+  return `${`${table}__${columns.join('_')}`.slice(0, 52)}_${hash}`
 }
 
 function columnList(columns: string[]): RawBuilder<unknown> {
@@ -62,9 +63,10 @@ export async function migrate(db: SyncKysely, specs: Iterable<TableSpec>, warn: 
       const existing = await sql<{ column_name: string, data_type: string }>`select column_name, data_type
         from information_schema.columns where table_schema = current_schema() and table_name = ${spec.name}`.execute(trx)
       const types = new Map(existing.rows.map(row => [row.column_name, row.data_type]))
+      const relation = sql`(quote_ident(current_schema()) || '.' || quote_ident(${spec.name}))::regclass`
       const key = await sql<{ column: string }>`select a.attname::text as "column" from pg_index i
         join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
-        where i.indrelid = (quote_ident(current_schema()) || '.' || quote_ident(${spec.name}))::regclass and i.indisprimary`.execute(trx)
+        where i.indrelid = ${relation} and i.indisprimary`.execute(trx)
       if (key.rows.length !== 1 || key.rows[0]!.column !== 'id') {
         throw new Error(`[nuxt-offline-sync] table ${spec.name} exists without "id" as its primary key; give it one (id text primary key) or declare another table name`)
       }
@@ -93,7 +95,14 @@ export async function migrate(db: SyncKysely, specs: Iterable<TableSpec>, warn: 
       }
       const indexes = [['updatedAt', 'id'], ...spec.indexes]
       if (spec.owner) indexes.push([spec.owner, 'updatedAt', 'id'])
+      // An index on the same columns (also one made under an older name) is kept and not made twice.
+      const present = await sql<{ columns: string[] }>`select array(select a.attname::text
+          from unnest(i.indkey::int2[]) with ordinality as k(attnum, n) join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
+          where k.n <= i.indnkeyatts order by k.n) as columns
+        from pg_index i where i.indrelid = ${relation} and i.indpred is null and i.indexprs is null`.execute(trx)
+      const indexed = new Set(present.rows.map(row => row.columns.join('\0')))
       for (const columns of indexes) {
+        if (indexed.has(columns.join('\0'))) continue
         await sql`create index if not exists ${sql.id(indexName(spec.name, columns))} on ${sql.id(spec.name)} (${columnList(columns)})`.execute(trx)
       }
     }
