@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createApp, createRouter, getRequestHeader, toNodeListener } from 'h3'
 import { createHooks } from 'hookable'
@@ -57,42 +57,70 @@ export interface Harness {
   close: () => Promise<void>
 }
 
-async function openBackend(backend: Backend): Promise<{ database: SyncDatabase, drop: () => Promise<void> }> {
+export interface HarnessOptions {
+  pageSize?: number
+  maxBodySize?: number
+  /** PostgreSQL: the schema to create (and drop); default a random `conformance_…`. Its connections carry it as `application_name`. */
+  schema?: string
+  /** Other tables than `TABLES`. */
+  tables?: TablesDefinition
+}
+
+async function openBackend(backend: Backend, schema = `conformance_${randomBytes(6).toString('hex')}`): Promise<{ database: SyncDatabase, drop: () => Promise<void> }> {
   if (backend === 'embedded') return { database: await openDatabase({ dataDir: 'memory://' }), drop: async () => {} }
-  const schema = `conformance_${randomBytes(6).toString('hex')}`
-  const admin = await openDatabase({ url: TEST_DATABASE_URL, poolSize: 1 })
-  await sql`create schema ${sql.id(schema)}`.execute(admin.db)
-  const database = await openDatabase({ url: TEST_DATABASE_URL, schema })
-  return {
-    database,
-    drop: async () => {
-      await sql`drop schema ${sql.id(schema)} cascade`.execute(admin.db)
+  const target = new URL(TEST_DATABASE_URL)
+  target.searchParams.set('application_name', schema)
+  const url = target.toString()
+  const admin = await openDatabase({ url, poolSize: 1 })
+  const drop = async () => {
+    try {
+      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin.db)
+    }
+    finally {
       await admin.close()
-    },
+    }
+  }
+  try {
+    await sql`create schema ${sql.id(schema)}`.execute(admin.db)
+    return { database: await openDatabase({ url, schema }), drop }
+  }
+  catch (error) {
+    await drop().catch(() => {})
+    throw error
   }
 }
 
 /** The table service on a fresh database, behind a real HTTP listener on 127.0.0.1 (h3 + node:http). */
-export async function startHarness(backend: Backend, options: { pageSize?: number, maxBodySize?: number } = {}): Promise<Harness> {
-  const { database, drop } = await openBackend(backend)
+export async function startHarness(backend: Backend, options: HarnessOptions = {}): Promise<Harness> {
+  const { database, drop } = await openBackend(backend, options.schema)
+  const tables = options.tables ?? TABLES
   const hooks = createHooks<OfflineSyncHooks>()
   hooks.hook('offline-sync:authenticate', (ctx) => {
     const user = getRequestHeader(ctx.event, 'x-test-user')
     if (user) ctx.user = { id: user }
   })
   const logged: unknown[] = []
-  const service = createTableService({
-    tables: TABLES,
-    db: database.db,
-    hooks,
-    pageSize: options.pageSize,
-    maxBodySize: options.maxBodySize ?? 64 * 1024,
-    logError: error => logged.push(error),
-  })
-  await migrate(database.db, service.tables.values())
-  const router = createRouter().use('/tables/:table', service.handler).use('/tables/:table/:id', service.handler)
-  const server = createServer(toNodeListener(createApp().use(router)))
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  let server: Server
+  try {
+    const service = createTableService({
+      tables,
+      db: database.db,
+      hooks,
+      pageSize: options.pageSize,
+      maxBodySize: options.maxBodySize ?? 64 * 1024,
+      logError: error => logged.push(error),
+    })
+    await migrate(database.db, service.tables.values())
+    const router = createRouter().use('/tables/:table', service.handler).use('/tables/:table/:id', service.handler)
+    server = createServer(toNodeListener(createApp().use(router)))
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve))
+  }
+  catch (error) {
+    // Nothing of a failed start stays behind: the pools close and the schema goes.
+    await database.close().catch(() => {})
+    await drop().catch(() => {})
+    throw error
+  }
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
   async function request(method: string, path: string, init: RequestInit = {}): Promise<Reply> {
@@ -128,7 +156,7 @@ export async function startHarness(backend: Backend, options: { pageSize?: numbe
 
   async function snapshot(): Promise<Record<string, SqlRow[]>> {
     const result: Record<string, SqlRow[]> = {}
-    for (const table of Object.keys(TABLES)) {
+    for (const table of Object.keys(tables)) {
       result[table] = await database.db.selectFrom(table).selectAll().orderBy('id').execute()
     }
     return result
