@@ -35,6 +35,17 @@ function nestedDeeper(value: unknown, max: number): boolean {
   return false
 }
 
+/** Whether `value` holds a number JSON cannot carry (`1e400` parses to Infinity, which would be stored as null). */
+function holdsNonFinite(value: unknown): boolean {
+  const pending: unknown[] = [value]
+  while (pending.length) {
+    const current = pending.pop()
+    if (typeof current === 'number' && !Number.isFinite(current)) return true
+    if (current !== null && typeof current === 'object') for (const child of Object.values(current)) pending.push(child)
+  }
+  return false
+}
+
 function checkValue(table: string, column: string, type: ColumnType, value: unknown): unknown {
   if (value === null) return null
   const fail = (what: string) => badRequest(`${table}.${column} must be ${what}`)
@@ -56,6 +67,7 @@ function checkValue(table: string, column: string, type: ColumnType, value: unkn
     }
     case 'json':
       if (nestedDeeper(value, MAX_JSON_DEPTH)) throw fail(`JSON nested at most ${MAX_JSON_DEPTH} levels deep`)
+      if (holdsNonFinite(value)) throw fail('JSON whose numbers fit a double (1e400 does not)')
       return value
   }
 }
