@@ -39,13 +39,22 @@ describe('useSyncStore', () => {
     expect(sync.operations[0]).toMatchObject({ table: 'notes', itemId: b.id, kind: 'insert', state: 'pending' })
   })
 
+  it('holds the first 100 operations of a long queue and counts them all', async () => {
+    const sync = useSyncStore()
+    const todos = useSyncTable('todos')
+    const ids: string[] = []
+    for (let i = 0; i < 120; i++) ids.push((await todos.insert({ text: String(i) })).id)
+    await expect.poll(() => sync.pendingCount).toBe(120)
+    await expect.poll(() => sync.operations.map(o => o.itemId)).toEqual(ids.slice(0, 100))
+  })
+
   it('keeps serialisable state', async () => {
     const sync = useSyncStore()
     await useSyncTable('todos').insert({ text: 'a', meta: { n: 1 } })
     await expect.poll(() => sync.pendingCount).toBe(1)
     const state = useNuxtApp().$pinia.state.value['offline-sync']
     expect(JSON.parse(JSON.stringify(state))).toEqual(state)
-    expect(Object.keys(state!).sort()).toEqual(['error', 'online', 'operations'])
+    expect(Object.keys(state!).sort()).toEqual(['error', 'online', 'operations', 'pendingCount'])
   })
 
   it('follows the browser going offline and online', async () => {
@@ -70,7 +79,7 @@ describe('useSyncStore', () => {
   })
 
   it('shows why the queue cannot be read', async () => {
-    const spy = vi.spyOn(syncClient(), 'observeOperations').mockReturnValue({
+    const spy = vi.spyOn(syncClient(), 'observeQueue').mockReturnValue({
       subscribe(_next, error) {
         queueMicrotask(() => error?.(new StorageError('QuotaExceededError', 'disk full')))
         return () => {}

@@ -15,16 +15,30 @@ export interface SyncClientOptions {
   now?: () => number
 }
 
+/** How many operations `observeQueue` shows by default. */
+export const QUEUE_HEAD_SIZE = 100
+
+/** What `observeQueue` emits. */
+export interface QueueSnapshot {
+  /** Number of queued operations, whatever their state. */
+  count: number
+  /** The first operations, in queue order. */
+  head: QueuedOperation[]
+}
+
 /** The framework-free entry point: sync tables over one local store and their shared operation queue. */
 export interface SyncClient {
   readonly store: LocalStore
   readonly tables: TablesDefinition
   /** The table `name`; `UnknownTableError` when it is not declared. */
   table<T extends object = Record<string, unknown>>(name: string): SyncTable<T>
-  /** Every queued operation, in queue order. */
-  operations(): Promise<QueuedOperation[]>
-  /** Live `operations()`. */
-  observeOperations(): Subscribable<QueuedOperation[]>
+  /** Every queued operation, in queue order (or a page of them: `offset`, `limit`). */
+  operations(page?: { offset?: number, limit?: number }): Promise<QueuedOperation[]>
+  /**
+   * Live view of the queue: its length and its first `limit` operations (default `QUEUE_HEAD_SIZE`). A change
+   * costs one count and at most `limit` rows, however long the queue is; the whole queue is `operations()`.
+   */
+  observeQueue(options?: { limit?: number }): Subscribable<QueueSnapshot>
   /** Number of queued operations (of one table when given), whatever their state. */
   pendingCount(table?: string): Promise<number>
 }
@@ -53,8 +67,11 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       }
       return table as unknown as SyncTable<T>
     },
-    operations: () => store.transaction('readonly', [OPERATIONS_TABLE], tx => tx.query<QueuedOperation>(OPERATIONS_TABLE)),
-    observeOperations: () => store.observe(tx => tx.query<QueuedOperation>(OPERATIONS_TABLE)),
+    operations: page => store.transaction('readonly', [OPERATIONS_TABLE], tx => tx.query<QueuedOperation>(OPERATIONS_TABLE, { offset: page?.offset, limit: page?.limit })),
+    observeQueue: ({ limit = QUEUE_HEAD_SIZE } = {}) => store.observe(async tx => ({
+      count: await tx.count(OPERATIONS_TABLE),
+      head: await tx.query<QueuedOperation>(OPERATIONS_TABLE, { limit }),
+    })),
     async pendingCount(table) {
       if (table !== undefined) assertTable(table)
       return store.transaction('readonly', [OPERATIONS_TABLE], tx => tx.count(OPERATIONS_TABLE, table === undefined ? undefined : { where: { table } }))

@@ -1,4 +1,4 @@
-import { computed, onScopeDispose, shallowRef, watch } from 'vue'
+import { onScopeDispose, shallowRef, watch } from 'vue'
 import { defineStore } from 'pinia'
 import { useOnline } from '@vueuse/core'
 import { useNuxtApp } from '#imports'
@@ -16,10 +16,13 @@ export const useSyncStore = defineStore('offline-sync', () => {
   const nuxtApp = useNuxtApp()
   /** Whether the browser reports a network connection (`navigator.onLine`); `true` on the server. */
   const online = shallowRef(true)
-  /** Every queued local change, in queue order. */
+  /**
+   * The first queued local changes, in queue order (at most `QUEUE_HEAD_SIZE`, 100): enough for a status view,
+   * and a write costs the same however long the queue is. The whole queue: `useSyncClient().operations()`.
+   */
   const operations = shallowRef<QueuedOperation[]>([])
   /** Number of queued operations, whatever their state. */
-  const pendingCount = computed(() => operations.value.length)
+  const pendingCount = shallowRef(0)
   /** Message of the last failure to read the queue (e.g. a `StorageError`), until the next successful read. */
   const error = shallowRef<string>()
 
@@ -36,8 +39,9 @@ export const useSyncStore = defineStore('offline-sync', () => {
       if (disposed) return
       hydrated = true
       online.value = network.value
-      unsubscribe = client.observeOperations().subscribe((next) => {
-        operations.value = next
+      unsubscribe = client.observeQueue().subscribe((next) => {
+        operations.value = next.head
+        pendingCount.value = next.count
         error.value = undefined
       }, (e) => {
         error.value = e instanceof Error ? e.message : String(e)

@@ -112,7 +112,7 @@ describe('Dexie store: persistence and schema versions', () => {
       request.onerror = () => reject(request.error)
     })
     const client = createSyncClient({ store: openStore(v2) })
-    const queue = watch(client.observeOperations())
+    const queue = watch(client.observeQueue())
     const error = await client.pendingCount().catch(e => e)
     expect(error).toBeInstanceOf(StorageError)
     expect(error).toMatchObject({ code: 'STORAGE', reason: 'UpgradeBlocked' })
@@ -121,10 +121,10 @@ describe('Dexie store: persistence and schema versions', () => {
 
     holder.close()
     // the live query subscribed while blocked follows the data once the upgrade went through
-    await queue.until(ops => ops.length === 0)
+    await queue.until(q => q.count === 0)
     await client.table('lists').insert({ id: 'L1', title: 'Groceries' })
     expect(await client.pendingCount()).toBe(1)
-    await queue.until(ops => ops.length === 1)
+    await queue.until(q => q.count === 1 && q.head.length === 1)
     queue.stop()
   })
 
