@@ -30,12 +30,16 @@ function isoTimestamp(time: number): string | undefined {
 /** Deepest nesting of arrays and objects in a json value; the server refuses deeper ones too. */
 const MAX_JSON_DEPTH = 100
 
+/** PostgreSQL stores no U+0000 in `text` or in `jsonb` strings, so the server refuses it too. */
+const NUL_PROBLEM = 'may not contain the NUL character (\\u0000)'
+
 /**
  * Why `value` would not survive `JSON.stringify`/`JSON.parse` unchanged (or is nested deeper than the server
- * accepts), or `undefined` when it would.
+ * accepts, or holds a NUL character), or `undefined` when it would.
  */
 export function jsonProblem(value: unknown, seen: Set<object> = new Set()): string | undefined {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined
+  if (typeof value === 'string') return value.includes('\u0000') ? `a string ${NUL_PROBLEM}` : undefined
+  if (value === null || typeof value === 'boolean') return undefined
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${value} is not a JSON number`
   if (typeof value !== 'object') return `a ${typeof value} is not JSON`
   if (seen.has(value)) return 'a circular structure is not JSON'
@@ -50,6 +54,7 @@ export function jsonProblem(value: unknown, seen: Set<object> = new Set()): stri
   const entries = Array.isArray(value) ? Array.from(value, (v, i) => [String(i), v] as const) : Object.entries(value)
   for (const [key, item] of entries) {
     if (item === undefined && !Array.isArray(value)) continue
+    if (key.includes('\u0000')) return `a key ${NUL_PROBLEM}`
     const problem = jsonProblem(item, seen)
     if (problem) return `at "${key}": ${problem}`
   }
@@ -65,7 +70,8 @@ export function checkColumnValue(type: ColumnType, value: unknown): ColumnCheck 
   if (value === null) return { ok: true, value: null }
   switch (type) {
     case 'string':
-      return typeof value === 'string' ? { ok: true, value } : { ok: false, reason: `expected a string, got ${describe(value)}` }
+      if (typeof value !== 'string') return { ok: false, reason: `expected a string, got ${describe(value)}` }
+      return value.includes('\u0000') ? { ok: false, reason: `a string ${NUL_PROBLEM}` } : { ok: true, value }
     case 'number':
       return typeof value === 'number' && Number.isFinite(value) ? { ok: true, value } : { ok: false, reason: `expected a finite number, got ${describe(value)}` }
     case 'boolean':

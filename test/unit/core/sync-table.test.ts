@@ -203,6 +203,7 @@ describe.each(storeFactories)('SyncTable: $kind', ({ create }) => {
       ['unknown column', { text: 'x', colour: 'red' }, ValidationError],
       ['wrong type', { text: 42 }, ValidationError],
       ['invalid date', { due: '2024-02-30' }, ValidationError],
+      ['NUL character in a string', { text: 'a\u0000b' }, ValidationError],
       ['bad id', { id: 'a/b', text: 'x' }, InvalidIdError],
     ])('insert with %s', async (_name, input, error) => {
       const todos = setup()

@@ -69,6 +69,19 @@ describe('validateRow', () => {
     expect(reject(input)).toMatchObject({ constructor: ValidationError, code: 'VALIDATION', table: 'todos', field })
   })
 
+  // PostgreSQL cannot store U+0000 in text or in jsonb strings: such a row could never be pushed
+  it.each([
+    ['a string column', { text: 'a\u0000b' }, 'text'],
+    ['the owner column', { ownerId: '\u0000' }, 'ownerId'],
+    ['a json column that is a string', { meta: 'a\u0000' }, 'meta'],
+    ['a string inside a json array', { meta: { tags: ['ok', 'a\u0000b'] } }, 'meta'],
+    ['a key inside a json object', { meta: { nested: { 'a\u0000': 1 } } }, 'meta'],
+  ])('rejects a NUL character in %s with ValidationError naming the field', (_name, input, field) => {
+    const error = reject(input)
+    expect(error).toMatchObject({ constructor: ValidationError, table: 'todos', field })
+    expect((error as ValidationError).reason).toMatch(/NUL character/)
+  })
+
   it('accepts JSON nested 100 levels deep and rejects deeper values (as the server does) with ValidationError', () => {
     const nest = (depth: number) => {
       let value: unknown = 'leaf'
@@ -90,7 +103,7 @@ describe('validateRow', () => {
     expect(reject(input)).toBeInstanceOf(ValidationError)
   })
 
-  it.each(['', ' ', '.', '..', 'a/b', 'a+b', 'a?b', 'a"b', 'a`b', 'a\\b', 'a\u0001b', 'x'.repeat(256), 42])('rejects the id %j with InvalidIdError', (id) => {
+  it.each(['', ' ', '.', '..', 'a/b', 'a+b', 'a?b', 'a"b', 'a`b', 'a\\b', 'a\u0001b', 'a\u0000b', 'x'.repeat(256), 42])('rejects the id %j with InvalidIdError', (id) => {
     expect(reject({ id })).toMatchObject({ constructor: InvalidIdError, code: 'INVALID_ID' })
   })
 

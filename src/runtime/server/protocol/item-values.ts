@@ -46,12 +46,30 @@ function holdsNonFinite(value: unknown): boolean {
   return false
 }
 
+/** Whether a string or an object key in `value` holds U+0000, which PostgreSQL cannot store in `text` or `jsonb`. */
+function holdsNul(value: unknown): boolean {
+  const pending: unknown[] = [value]
+  while (pending.length) {
+    const current = pending.pop()
+    if (typeof current === 'string' && current.includes('\u0000')) return true
+    if (current === null || typeof current !== 'object') continue
+    for (const [key, child] of Object.entries(current)) {
+      if (key.includes('\u0000')) return true
+      pending.push(child)
+    }
+  }
+  return false
+}
+
+const NUL_PROBLEM = 'may not contain the NUL character (\\u0000)'
+
 function checkValue(table: string, column: string, type: ColumnType, value: unknown): unknown {
   if (value === null) return null
   const fail = (what: string) => badRequest(`${table}.${column} must be ${what}`)
   switch (type) {
     case 'string':
       if (typeof value !== 'string') throw fail('a string')
+      if (value.includes('\u0000')) throw badRequest(`${table}.${column} ${NUL_PROBLEM}`)
       return value
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value)) throw fail('a number')
@@ -68,6 +86,7 @@ function checkValue(table: string, column: string, type: ColumnType, value: unkn
     case 'json':
       if (nestedDeeper(value, MAX_JSON_DEPTH)) throw fail(`JSON nested at most ${MAX_JSON_DEPTH} levels deep`)
       if (holdsNonFinite(value)) throw fail('JSON whose numbers fit a double (1e400 does not)')
+      if (holdsNul(value)) throw badRequest(`${table}.${column} ${NUL_PROBLEM} in a string or key`)
       return value
   }
 }
