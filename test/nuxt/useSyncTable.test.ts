@@ -1,12 +1,12 @@
 // The client plugin runs its real Dexie store here: happy-dom has no IndexedDB, so fake-indexeddb provides one.
 // It must load before the Nuxt app starts (the environment's beforeAll); the plugin reads the globals then.
 import 'fake-indexeddb/auto'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, expectTypeOf, it } from 'vitest'
 import { defineComponent, effectScope, h, nextTick, ref } from 'vue'
 import { mountSuspended } from '@nuxt/test-utils/runtime'
 import { useNuxtApp } from '#imports'
 import { useSyncTable } from '../../src/runtime/composables/useSyncTable'
-import { ItemNotFoundError, UnknownTableError, ValidationError } from '../../src/runtime/core/errors'
+import { ItemNotFoundError, UnknownTableError, ValidationError, type OfflineSyncError, type OfflineSyncErrorCode } from '../../src/runtime/core/errors'
 import { clearLocalStore, syncClient } from './helpers'
 
 beforeEach(clearLocalStore)
@@ -80,6 +80,8 @@ describe('useSyncTable', () => {
     await expect(todos.remove('missing')).rejects.toBeInstanceOf(ItemNotFoundError)
     expect(await todos.count()).toBe(0)
     expect(() => useSyncTable('nope' as never)).toThrow(UnknownTableError)
+    // the union, not string, so a `switch (error.code)` can be exhaustive (checked by `npm run test:types`)
+    expectTypeOf<OfflineSyncError['code']>().toEqualTypeOf<OfflineSyncErrorCode>()
   })
 
   it('reports a failing live query to onError', async () => {

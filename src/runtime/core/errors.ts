@@ -4,6 +4,7 @@
  * nothing was written.
  */
 
+/** Every `code` an `OfflineSyncError` can carry; a new error class adds its code here. */
 export type OfflineSyncErrorCode
   = | 'UNKNOWN_TABLE'
     | 'VALIDATION'
@@ -14,8 +15,8 @@ export type OfflineSyncErrorCode
     | 'STORAGE'
 
 export class OfflineSyncError extends Error {
-  readonly code: string
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: OfflineSyncErrorCode
+  constructor(code: OfflineSyncErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = new.target.name
     this.code = code
