@@ -33,3 +33,13 @@ export async function mapStorageErrors<R>(fn: () => Promise<R>): Promise<R> {
     throw toStorageError(error)
   }
 }
+
+/**
+ * `StorageError` for an IndexedDB the page may not use at all: reading `indexedDB`, or opening a database, throws
+ * (`SecurityError` in a sandboxed frame or some privacy modes). `reason` is the name of that error.
+ */
+export function indexedDBUnavailable(error: unknown): StorageError {
+  const name = error instanceof Error ? error.name : 'Error'
+  const message = error instanceof Error ? error.message : String(error)
+  return new StorageError(name, `IndexedDB is unavailable in this browser context (a sandboxed frame or a privacy mode): ${message}`, { cause: error })
+}

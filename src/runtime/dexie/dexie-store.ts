@@ -4,7 +4,7 @@ import type { TablesDefinition } from '../core/schema'
 import type { LocalStore, StoreTx, Subscribable } from '../core/store'
 import { storeLayout } from '../core/store-layout'
 import { assertTables } from '../core/validate'
-import { mapStorageErrors, toStorageError } from './dexie-errors'
+import { indexedDBUnavailable, mapStorageErrors, toStorageError } from './dexie-errors'
 import { openDexie, type DexieDependencies } from './dexie-open'
 import { dexieStores } from './dexie-schema'
 import { dexieStoreTx } from './dexie-tx'
@@ -27,13 +27,24 @@ export interface DexieStore extends LocalStore {
  * [table+itemId]`), `_conflicts` and `_watermarks` (`id, table`). Opening starts at once; every call waits for it.
  * A schema change in the options (new table, new index) opens the database with the next version, keeping rows
  * and queued operations; while another connection blocks that upgrade, calls fail with `StorageError` (reason
- * `UpgradeBlocked`). Live queries use Dexie's `liveQuery`.
+ * `UpgradeBlocked`). Where IndexedDB is unavailable (reading `options.indexedDB` or opening throws, e.g. a
+ * `SecurityError`), the store is still created and every call fails with a `StorageError` of that reason.
+ * Live queries use Dexie's `liveQuery`.
  */
 export function createDexieStore(options: DexieStoreOptions): DexieStore {
   assertTables(options.tables)
   const layouts = storeLayout(options.tables)
   const allTables = [...layouts.keys()]
-  const deps: DexieDependencies = { indexedDB: options.indexedDB, IDBKeyRange: options.IDBKeyRange }
+  let deps: DexieDependencies = {}
+  let unavailable: StorageError | undefined
+  try {
+    // the options may be getters of the globals, and reading `indexedDB` can throw (SecurityError): the store is
+    // still created, and every call fails with that error
+    deps = { indexedDB: options.indexedDB, IDBKeyRange: options.IDBKeyRange }
+  }
+  catch (error) {
+    unavailable = indexedDBUnavailable(error)
+  }
   if (!deps.indexedDB) delete deps.indexedDB
   if (!deps.IDBKeyRange) delete deps.IDBKeyRange
   // liveQuery checks Dexie's global dependencies and stays silent without them (Node): lend it ours.
@@ -49,7 +60,16 @@ export function createDexieStore(options: DexieStoreOptions): DexieStore {
   const blocked = new Promise<never>((_, reject) => (reportBlocked = () => reject(blockedError)))
   blocked.catch(() => undefined)
   let opened: Dexie | undefined
-  const opening = mapStorageErrors(() => openDexie(options.name, dexieStores(layouts.values()), deps, reportBlocked)).then(db => (opened = db))
+  async function openDatabase(): Promise<Dexie> {
+    if (unavailable) throw unavailable
+    try {
+      return await openDexie(options.name, dexieStores(layouts.values()), deps, reportBlocked)
+    }
+    catch (error) {
+      throw error instanceof Error && error.name === 'SecurityError' ? indexedDBUnavailable(error) : toStorageError(error)
+    }
+  }
+  const opening = openDatabase().then(db => (opened = db))
   opening.catch(() => undefined) // reported by the calls that use the store
 
   async function open(): Promise<Dexie> {

@@ -11,12 +11,18 @@ export default defineNuxtPlugin({
   name: 'offline-sync',
   setup() {
     const options = useRuntimeConfig().public.offlineSync as PublicRuntimeOptions
-    // the globals as they are now (not when Dexie was loaded), so a polyfill installed by a test setup counts
+    // the globals as they are now (not when Dexie was loaded), so a polyfill installed by a test setup counts;
+    // getters, read by the store: where reading `indexedDB` throws (SecurityError), the app still starts and
+    // every store call fails with a StorageError
     const store = createDexieStore({
       name: options.databaseName,
       tables: options.tables,
-      indexedDB: globalThis.indexedDB,
-      IDBKeyRange: globalThis.IDBKeyRange,
+      get indexedDB() {
+        return globalThis.indexedDB
+      },
+      get IDBKeyRange() {
+        return globalThis.IDBKeyRange
+      },
     })
     const client: SyncClient = createSyncClient({ store })
     return { provide: { offlineSync: client } }

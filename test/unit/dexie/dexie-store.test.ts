@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { StorageError } from '../../../src/runtime/core/errors'
 import type { TablesDefinition } from '../../../src/runtime/core/schema'
 import { createSyncClient } from '../../../src/runtime/core/sync-client'
-import { createDexieStore, type DexieStore } from '../../../src/runtime/dexie/dexie-store'
+import { createDexieStore, type DexieStore, type DexieStoreOptions } from '../../../src/runtime/dexie/dexie-store'
 import { watch } from '../core/stores'
 
 const v1: TablesDefinition = { todos: { columns: { text: 'string', listId: 'string', done: 'boolean' } } }
@@ -138,5 +138,42 @@ describe('Dexie store: persistence and schema versions', () => {
     const error = await store.open().catch(e => e)
     expect(error).toBeInstanceOf(StorageError)
     await expect(store.transaction('readonly', ['todos'], tx => tx.count('todos'))).rejects.toBeInstanceOf(StorageError)
+  })
+})
+
+describe('Dexie store: IndexedDB unavailable (a sandboxed frame, some privacy modes)', () => {
+  const securityError = () => new DOMException('The operation is insecure.', 'SecurityError')
+  const throwingGetter = (): DexieStoreOptions => ({
+    name: 'app',
+    tables: v1,
+    get indexedDB(): IDBFactory {
+      throw securityError()
+    },
+    IDBKeyRange,
+  })
+  const throwingOpen = (): DexieStoreOptions => {
+    const indexedDB = new IDBFactory()
+    indexedDB.open = () => {
+      throw securityError()
+    }
+    return { name: 'app', tables: v1, indexedDB, IDBKeyRange }
+  }
+
+  it.each([
+    ['reading indexedDB throws', throwingGetter],
+    ['indexedDB.open throws', throwingOpen],
+  ])('when %s, the store is created and every call and live query fails with StorageError', async (_name, options) => {
+    const store = createDexieStore(options())
+    const client = createSyncClient({ store })
+    const queue = watch(client.observeQueue())
+    const error = await store.open().catch(e => e)
+    expect(error).toBeInstanceOf(StorageError)
+    expect(error).toMatchObject({ code: 'STORAGE', reason: 'SecurityError' })
+    expect(error.message).toMatch(/IndexedDB is unavailable/)
+    await expect(client.table('todos').insert({ text: 'x' })).rejects.toMatchObject({ constructor: StorageError, reason: 'SecurityError' })
+    await expect(client.pendingCount()).rejects.toMatchObject({ constructor: StorageError, reason: 'SecurityError' })
+    await vi.waitFor(() => expect(queue.errors).toMatchObject([{ constructor: StorageError, reason: 'SecurityError' }]))
+    queue.stop()
+    await store.close()
   })
 })
