@@ -49,6 +49,9 @@ export default defineNuxtModule<ModuleOptions>({
       { name: 'useSyncTable', from: resolve('./runtime/composables/useSyncTable') },
       { name: 'useSyncStore', from: resolve('./runtime/stores/useSyncStore') },
       { name: 'useSyncClient', from: resolve('./runtime/composables/useSyncClient') },
+      { name: 'OfflineSyncError', from: resolve('./runtime/core/errors') },
+      { name: 'isOfflineSyncError', from: resolve('./runtime/core/errors') },
+      { name: 'OfflineSyncErrorCode', from: resolve('./runtime/core/errors'), type: true },
       { name: 'SyncRow', from: resolve('./runtime/types'), type: true },
       { name: 'SyncTableName', from: resolve('./runtime/types'), type: true },
     ])

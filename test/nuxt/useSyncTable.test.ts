@@ -6,7 +6,7 @@ import { defineComponent, effectScope, h, nextTick, ref } from 'vue'
 import { mountSuspended } from '@nuxt/test-utils/runtime'
 import { useNuxtApp } from '#imports'
 import { useSyncTable } from '../../src/runtime/composables/useSyncTable'
-import { ItemNotFoundError, UnknownTableError, ValidationError, type OfflineSyncError, type OfflineSyncErrorCode } from '../../src/runtime/core/errors'
+import { isOfflineSyncError, ItemNotFoundError, UnknownTableError, ValidationError, type OfflineSyncError, type OfflineSyncErrorCode } from '../../src/runtime/core/errors'
 import { clearLocalStore, syncClient } from './helpers'
 
 beforeEach(clearLocalStore)
@@ -82,6 +82,18 @@ describe('useSyncTable', () => {
     expect(() => useSyncTable('nope' as never)).toThrow(UnknownTableError)
     // the union, not string, so a `switch (error.code)` can be exhaustive (checked by `npm run test:types`)
     expectTypeOf<OfflineSyncError['code']>().toEqualTypeOf<OfflineSyncErrorCode>()
+  })
+
+  it('isOfflineSyncError recognises the errors of this module and narrows them by code', async () => {
+    const error: unknown = await useSyncTable('todos').insert({ rank: 'first' } as never).catch(e => e)
+    expect(isOfflineSyncError(error)).toBe(true)
+    expect(isOfflineSyncError(error, 'VALIDATION')).toBe(true)
+    expect(isOfflineSyncError(error, 'STORAGE')).toBe(false)
+    expect(isOfflineSyncError(new Error('x'))).toBe(false)
+    if (isOfflineSyncError(error, 'VALIDATION')) {
+      expectTypeOf(error).toEqualTypeOf<ValidationError>()
+      expect([error.field, error.reason.length > 0]).toEqual(['rank', true])
+    }
   })
 
   it('reports a failing live query to onError', async () => {

@@ -4,15 +4,19 @@
  * nothing was written.
  */
 
-/** Every `code` an `OfflineSyncError` can carry; a new error class adds its code here. */
-export type OfflineSyncErrorCode
-  = | 'UNKNOWN_TABLE'
-    | 'VALIDATION'
-    | 'INVALID_ID'
-    | 'ITEM_NOT_FOUND'
-    | 'DUPLICATE_ID'
-    | 'QUEUE_STATE'
-    | 'STORAGE'
+/** The error class of each `code`; a new error class adds its code here. */
+export interface OfflineSyncErrors {
+  UNKNOWN_TABLE: UnknownTableError
+  VALIDATION: ValidationError
+  INVALID_ID: InvalidIdError
+  ITEM_NOT_FOUND: ItemNotFoundError
+  DUPLICATE_ID: DuplicateIdError
+  QUEUE_STATE: QueueStateError
+  STORAGE: StorageError
+}
+
+/** Every `code` an `OfflineSyncError` can carry. */
+export type OfflineSyncErrorCode = keyof OfflineSyncErrors
 
 export class OfflineSyncError extends Error {
   readonly code: OfflineSyncErrorCode
@@ -83,4 +87,12 @@ export class StorageError extends OfflineSyncError {
     super('STORAGE', `[nuxt-offline-sync] storage failed (${reason}): ${message}`, options)
     this.quotaExceeded = reason === 'QuotaExceededError'
   }
+}
+
+/**
+ * Whether `error` is an error of this module, narrowed to its class when a `code` is given:
+ * `if (isOfflineSyncError(e, 'VALIDATION')) console.log(e.field, e.reason)`.
+ */
+export function isOfflineSyncError<C extends OfflineSyncErrorCode = OfflineSyncErrorCode>(error: unknown, code?: C): error is OfflineSyncErrors[C] {
+  return error instanceof OfflineSyncError && (code === undefined || error.code === code)
 }
