@@ -4,7 +4,7 @@ import { readIfMatch } from '../request/if-match'
 import { beforeWrite } from './before-write'
 import { conditionalWrite } from './conditional-write'
 import { itemResponse, type OperationContext, type SyncResponse } from './context'
-import { absentError, rowState } from './row-state'
+import { findTarget } from './row-state'
 
 /**
  * `DELETE /tables/{t}/{id}`: soft delete (`deleted = true`, newly stamped) or, for tables without soft
@@ -13,10 +13,8 @@ import { absentError, rowState } from './row-state'
  */
 export async function deleteItem(ctx: OperationContext): Promise<SyncResponse> {
   const condition = readIfMatch(ctx.event)
-  const existing = await ctx.repo.find(ctx.spec, ctx.id, ctx.scope.view)
-  const state = rowState(existing, { allowDeleted: false, condition: undefined })
-  if (state.kind === 'missing' || state.kind === 'deleted') throw absentError(state, ctx.protocol)
-  await beforeWrite(ctx, 'delete', toItem(ctx.spec, state.row, ctx.protocol), existing)
+  const existing = await findTarget(ctx, false)
+  await beforeWrite(ctx, 'delete', toItem(ctx.spec, existing, ctx.protocol), existing)
 
   const result = await conditionalWrite(ctx, {
     operation: 'delete',

@@ -4,7 +4,7 @@ import { readIfMatch } from '../request/if-match'
 import { beforeWrite } from './before-write'
 import { conditionalWrite } from './conditional-write'
 import { itemResponse, type OperationContext, type SyncResponse } from './context'
-import { absentError, rowState } from './row-state'
+import { findTarget } from './row-state'
 
 /**
  * `POST /tables/{t}/{id}` (v2): undelete a soft-deleted row (newly stamped), 200 with the item and its
@@ -12,10 +12,8 @@ import { absentError, rowState } from './row-state'
  */
 export async function undeleteItem(ctx: OperationContext): Promise<SyncResponse> {
   const condition = readIfMatch(ctx.event)
-  const existing = await ctx.repo.find(ctx.spec, ctx.id, ctx.scope.view)
-  const state = rowState(existing, { allowDeleted: true, condition: undefined })
-  if (state.kind === 'missing' || state.kind === 'deleted') throw absentError(state, ctx.protocol)
-  await beforeWrite(ctx, 'undelete', toItem(ctx.spec, state.row, ctx.protocol), existing)
+  const existing = await findTarget(ctx, true)
+  await beforeWrite(ctx, 'undelete', toItem(ctx.spec, existing, ctx.protocol), existing)
 
   const result = await conditionalWrite(ctx, {
     operation: 'undelete',

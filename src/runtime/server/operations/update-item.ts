@@ -8,7 +8,7 @@ import { toItem } from '../protocol/to-item'
 import { beforeWrite } from './before-write'
 import { conditionalWrite } from './conditional-write'
 import { itemResponse, type OperationContext, type SyncResponse } from './context'
-import { absentError, rowState } from './row-state'
+import { findTarget } from './row-state'
 
 /**
  * `PATCH /tables/{t}/{id}` (merge: only the columns sent change) and `PUT /tables/{t}/{id}` (replace: absent
@@ -36,11 +36,8 @@ export async function updateItem(ctx: OperationContext, replace: boolean): Promi
     ctx = { ...ctx, scope: { user: ctx.scope.user, view: [...ctx.scope.view, ...scope.view] } }
   }
 
-  // Unknown and deleted rows are refused before the hooks run; the transaction checks again.
-  const existing = await ctx.repo.find(ctx.spec, ctx.id, ctx.scope.view)
-  const state = rowState(existing, { allowDeleted: includeDeleted, condition: undefined })
-  if (state.kind === 'missing' || state.kind === 'deleted') throw absentError(state, ctx.protocol)
-  if (also) await beforeWrite(ctx, also, toItem(ctx.spec, state.row, ctx.protocol), existing)
+  const existing = await findTarget(ctx, includeDeleted)
+  if (also) await beforeWrite(ctx, also, toItem(ctx.spec, existing, ctx.protocol), existing)
   const columns = await beforeWrite(ctx, 'update', input.columns, existing)
   const values = toSqlValues(ctx.spec, columns)
   if (input.deleted !== undefined) values.deleted = input.deleted
