@@ -1,5 +1,5 @@
 import type { ProtocolVersion } from '../../core/protocol/system'
-import { queryPairs } from '../request/read-query'
+import { decodeQueryPart, queryPairs } from '../request/read-query'
 import type { SyncItem } from '../types'
 
 export interface ListPage {
@@ -14,21 +14,12 @@ export interface ListPage {
 
 function withPaging(pairs: string[], skip: number, top: number | undefined): string[] {
   const kept = pairs.filter((pair) => {
-    const name = safeDecode(pair.split('=')[0] ?? '')
+    const name = decodeQueryPart(pair.split('=')[0] ?? '')
     return name !== '$skip' && name !== '$top'
   })
   if (top !== undefined && top > 0) kept.push(`%24top=${top}`)
   kept.push(`%24skip=${skip}`)
   return kept
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '))
-  }
-  catch {
-    return text
-  }
 }
 
 /**

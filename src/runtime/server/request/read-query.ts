@@ -26,7 +26,8 @@ export function queryPairs(search: string): string[] {
   return pairs.filter(Boolean)
 }
 
-function decode(text: string): string {
+/** A name or value of a query pair decoded like h3 (`+` is a space); a malformed escape stays as written. */
+export function decodeQueryPart(text: string): string {
   try {
     return decodeURIComponent(text.replace(/\+/g, ' '))
   }
@@ -46,9 +47,9 @@ export function readQuery(event: H3Event): Record<string, string | string[]> {
   const query: Record<string, string | string[]> = Object.create(null)
   for (const pair of queryPairs(search)) {
     const equals = pair.indexOf('=')
-    const name = decode(equals < 0 ? pair : pair.slice(0, equals))
+    const name = decodeQueryPart(equals < 0 ? pair : pair.slice(0, equals))
     if (!name || name === '__proto__' || name === 'constructor') continue
-    const value = equals < 0 ? '' : decode(pair.slice(equals + 1))
+    const value = equals < 0 ? '' : decodeQueryPart(pair.slice(equals + 1))
     const previous = query[name]
     query[name] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value]
   }
