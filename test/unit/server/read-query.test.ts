@@ -28,4 +28,15 @@ describe('readQuery', () => {
       .toEqual({ $inlinecount: 'allpages', __includeDeleted: 'true' })
     expect({ ...readQuery(event('/tables/t')) }).toEqual({})
   })
+
+  it('parses a request\'s query once, and again when its path changes', () => {
+    const request = { path: '/tables/t?a=1' }
+    const first = readQuery(request as H3Event)
+    expect({ ...first }).toEqual({ a: '1' })
+    expect(readQuery(request as H3Event)).toBe(first)
+    expect(Object.isFrozen(first)).toBe(true)
+    request.path = '/tables/t?a=2'
+    expect({ ...readQuery(request as H3Event) }).toEqual({ a: '2' })
+    expect(readQuery(event('/tables/t?a=1'))).not.toBe(first)
+  })
 })

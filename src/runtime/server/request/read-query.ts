@@ -36,12 +36,19 @@ export function decodeQueryPart(text: string): string {
   }
 }
 
+type Query = Readonly<Record<string, string | string[]>>
+
+/** The query of each request as last read, so the version check and the query options parse it once. */
+const parsed = new WeakMap<H3Event, { path: string, query: Query }>()
+
 /**
  * The query parameters of a request, decoded like h3's `getQuery` (`+` is a space, a repeated name gives an
- * array), from the pairs of `queryPairs`.
+ * array), from the pairs of `queryPairs`. Parsed once per request (and path); the result is frozen.
  */
-export function readQuery(event: H3Event): Record<string, string | string[]> {
+export function readQuery(event: H3Event): Query {
   const path = event.path || ''
+  const cached = parsed.get(event)
+  if (cached?.path === path) return cached.query
   const start = path.indexOf('?')
   const search = start < 0 ? '' : path.slice(start + 1).split('#')[0]!
   const query: Record<string, string | string[]> = Object.create(null)
@@ -53,5 +60,7 @@ export function readQuery(event: H3Event): Record<string, string | string[]> {
     const previous = query[name]
     query[name] = previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value]
   }
+  Object.freeze(query)
+  parsed.set(event, { path, query })
   return query
 }
