@@ -27,11 +27,11 @@ function isoTimestamp(time: number): string | undefined {
   return /^\d{4}-/.test(iso) ? iso : undefined
 }
 
-/** Deepest nesting of arrays and objects in a json value; the server refuses deeper ones too. */
-const MAX_JSON_DEPTH = 100
+/** Deepest nesting of arrays and objects in a json value; client and server refuse deeper ones. */
+export const MAX_JSON_DEPTH = 100
 
-/** PostgreSQL stores no U+0000 in `text` or in `jsonb` strings, so the server refuses it too. */
-const NUL_PROBLEM = 'may not contain the NUL character (\\u0000)'
+/** PostgreSQL stores no U+0000 in `text` or in `jsonb` strings, so client and server refuse it. */
+export const NUL_PROBLEM = 'may not contain the NUL character (\\u0000)'
 
 /**
  * Why `value` would not survive `JSON.stringify`/`JSON.parse` unchanged (or is nested deeper than the server

@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { MAX_JSON_DEPTH, NUL_PROBLEM } from '../../core/column-value'
 import { idProblem } from '../../core/protocol/system'
 import type { ColumnType } from '../../core/schema'
 import { badRequest } from '../errors'
@@ -10,8 +11,6 @@ import type { SyncItem } from '../types'
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/i
 /** System columns a client may send; the server sets them (`version` and `deleted` are read below). */
 const IGNORED = new Set(['createdAt', 'updatedAt'])
-/** Deepest nesting of arrays and objects in a json value (deeper ones would exhaust the stack on their way to the database). */
-const MAX_JSON_DEPTH = 100
 
 export interface ItemInput {
   id?: string
@@ -60,8 +59,6 @@ function holdsNul(value: unknown): boolean {
   }
   return false
 }
-
-const NUL_PROBLEM = 'may not contain the NUL character (\\u0000)'
 
 function checkValue(table: string, column: string, type: ColumnType, value: unknown): unknown {
   if (value === null) return null
