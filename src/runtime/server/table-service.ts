@@ -18,19 +18,27 @@ import { updateItem } from './operations/update-item'
 
 type Route = { operation: SyncOperation, run: (ctx: OperationContext) => Promise<SyncResponse> }
 
+const LIST: Route = { operation: 'read', run: listItems }
+const INSERT: Route = { operation: 'insert', run: insertItem }
+const READ: Route = { operation: 'read', run: readItem }
+const MERGE: Route = { operation: 'update', run: ctx => updateItem(ctx, false) }
+const REPLACE: Route = { operation: 'update', run: ctx => updateItem(ctx, true) }
+const DELETE: Route = { operation: 'delete', run: deleteItem }
+const UNDELETE: Route = { operation: 'undelete', run: undeleteItem }
+
 /** Which operation a method runs, on the table (`item = false`) or on one item. */
 function route(method: string, item: boolean, protocol: string): Route | undefined {
   if (!item) {
-    if (method === 'GET') return { operation: 'read', run: listItems }
-    if (method === 'POST') return { operation: 'insert', run: insertItem }
+    if (method === 'GET') return LIST
+    if (method === 'POST') return INSERT
     return undefined
   }
   switch (method) {
-    case 'GET': return { operation: 'read', run: readItem }
-    case 'PATCH': return { operation: 'update', run: ctx => updateItem(ctx, false) }
-    case 'PUT': return { operation: 'update', run: ctx => updateItem(ctx, true) }
-    case 'DELETE': return { operation: 'delete', run: deleteItem }
-    case 'POST': return protocol === '2.0.0' ? { operation: 'undelete', run: undeleteItem } : undefined
+    case 'GET': return READ
+    case 'PATCH': return MERGE
+    case 'PUT': return REPLACE
+    case 'DELETE': return DELETE
+    case 'POST': return protocol === '2.0.0' ? UNDELETE : undefined
     default: return undefined
   }
 }
@@ -56,15 +64,18 @@ export function createTableService(options: TableServiceOptions) {
   const source = options.db
   let repository: Promise<Repository> | undefined
   function repo(): Promise<Repository> {
-    repository ??= (typeof source === 'function' ? source() : Promise.resolve(source)).then(createRepository)
-    repository.catch(() => (repository = undefined))
+    if (!repository) {
+      repository = (typeof source === 'function' ? source() : Promise.resolve(source)).then(createRepository)
+      // A failed open is retried by the next request.
+      repository.catch(() => (repository = undefined))
+    }
     return repository
   }
 
   async function respond(event: H3Event): Promise<SyncResponse> {
     const protocol = readProtocolVersion(event)
     const name = routeParam(event, 'table') ?? ''
-    const spec = specs.has(name) ? specs.get(name)! : undefined
+    const spec = specs.get(name)
     if (!spec) throw new SyncHttpError(404, `Table '${name.slice(0, 100)}' does not exist`)
     const id = routeParam(event, 'id')
     const method = event.method.toUpperCase()
