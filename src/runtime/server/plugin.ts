@@ -4,7 +4,6 @@ import { migrate } from './db/migrate'
 import { openDatabase, type SyncDatabase } from './db/open-database'
 import { setTableService } from './service-instance'
 import { createTableService } from './table-service'
-import { toTableSpecs } from './table-spec'
 import type { SyncHookCaller } from './types'
 
 /**
@@ -15,13 +14,22 @@ import type { SyncHookCaller } from './types'
  */
 export default defineNitroPlugin((nitroApp) => {
   const config = useRuntimeConfig().offlineSync as ServerRuntimeOptions
+  const hooks: SyncHookCaller = nitroApp.hooks
+  const service = createTableService({
+    tables: config.tables,
+    pageSize: config.pageSize,
+    maxTop: config.maxTop,
+    maxBodySize: config.maxBodySize,
+    db: async () => (await open()).db,
+    hooks,
+  })
   let opening: Promise<SyncDatabase> | undefined
 
   function open(): Promise<SyncDatabase> {
     opening ??= (async () => {
       const database = await openDatabase({ url: config.database.url || process.env.DATABASE_URL || '', dataDir: config.database.dataDir })
       try {
-        await migrate(database.db, toTableSpecs(config.tables).values())
+        await migrate(database.db, service.tables.values())
       }
       catch (error) {
         await database.close().catch(() => {})
@@ -34,15 +42,7 @@ export default defineNitroPlugin((nitroApp) => {
     return opening
   }
 
-  const hooks: SyncHookCaller = nitroApp.hooks
-  setTableService(createTableService({
-    tables: config.tables,
-    pageSize: config.pageSize,
-    maxTop: config.maxTop,
-    maxBodySize: config.maxBodySize,
-    db: async () => (await open()).db,
-    hooks,
-  }))
+  setTableService(service)
 
   nitroApp.hooks.hook('close', async () => {
     setTableService(undefined)
