@@ -18,7 +18,7 @@ export function isTimestampString(node: FilterNode): node is LiteralNode & { typ
 }
 
 /** A type checker for one table; results are cached per node. */
-export function createTyper(ctx: CompileContext): Typer {
+function createTyper(ctx: CompileContext): Typer {
   const cache = new WeakMap<FilterNode, ExpressionType>()
 
   const typeOf = (node: FilterNode): ExpressionType => {
@@ -118,9 +118,10 @@ export function createTyper(ctx: CompileContext): Typer {
 /**
  * Type-checks a parsed filter against the table's columns (user columns plus the system columns):
  * unknown columns, operands of the wrong type, function arguments of the wrong type and a non-boolean
- * filter throw `ODataError` naming the column or function.
+ * filter throw `ODataError` naming the column or function. Returns the checker, its types cached.
  */
-export function checkFilter(node: FilterNode, ctx: CompileContext): void {
-  const { typeOf, describe } = createTyper(ctx)
-  if (typeOf(node) !== 'boolean') throw odataError('$filter', `the filter must be a boolean expression, got ${describe(node)}`, nodePositions.get(node))
+export function checkFilter(node: FilterNode, ctx: CompileContext): Typer {
+  const typer = createTyper(ctx)
+  if (typer.typeOf(node) !== 'boolean') throw odataError('$filter', `the filter must be a boolean expression, got ${typer.describe(node)}`, nodePositions.get(node))
+  return typer
 }

@@ -1,10 +1,9 @@
 import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely'
-import { nodePositions, type CompareNode, type CompareOperator, type FilterNode, type InNode, type LiteralNode } from './ast'
-import { createTyper, type ExpressionType } from './check-filter'
+import type { CompareNode, CompareOperator, FilterNode, InNode, LiteralNode } from './ast'
+import { checkFilter, type ExpressionType } from './check-filter'
 import type { CompileContext } from './columns'
 import { FUNCTION_SQL } from './compile-functions'
 import { normaliseTimestamp, timestampParameter } from './date-literal'
-import { odataError } from './odata-error'
 
 type Sql = RawBuilder<unknown>
 
@@ -38,10 +37,7 @@ const isLiteral = (node: FilterNode): boolean => node.kind === 'literal'
  * unknown is true, `div`/`mod` by zero give null, and timestamps compare at full precision.
  */
 export function compileFilter(node: FilterNode, ctx: CompileContext): Expression<SqlBool> {
-  const { typeOf, describe } = createTyper(ctx)
-  if (typeOf(node) !== 'boolean') {
-    throw odataError('$filter', `the filter must be a boolean expression, got ${describe(node)}`, nodePositions.get(node))
-  }
+  const { typeOf } = checkFilter(node, ctx)
 
   /** The normalised timestamp a literal stands for next to an operand of type `other`. */
   function timestampOf(node: FilterNode, other: ExpressionType): string | undefined {
