@@ -7,8 +7,6 @@ export interface ColumnInfo { type: ColumnType | 'id' }
 export interface CompileContext {
   /** The table's user columns (system columns are added by the query layer). */
   columns: Record<string, ColumnType>
-  /** SQL dialect; PostgreSQL (and PGlite) is the only one. */
-  dialect?: 'postgres'
 }
 
 export const SYSTEM_COLUMN_TYPES: Readonly<Record<SystemColumnName, ColumnType>> = {
@@ -24,11 +22,4 @@ export function findColumn(ctx: CompileContext, name: string): ColumnInfo | unde
   if (Object.hasOwn(SYSTEM_COLUMN_TYPES, name)) return { type: SYSTEM_COLUMN_TYPES[name as SystemColumnName] }
   if (Object.hasOwn(ctx.columns, name)) return { type: ctx.columns[name]! }
   return undefined
-}
-
-/** Every column of the table, system columns included. */
-export function allColumns(ctx: CompileContext): Record<string, ColumnInfo> {
-  const result: Record<string, ColumnInfo> = {}
-  for (const [name, type] of Object.entries({ ...ctx.columns, ...SYSTEM_COLUMN_TYPES })) result[name] = { type }
-  return result
 }

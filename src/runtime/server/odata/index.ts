@@ -3,6 +3,6 @@ export type { ArithmeticOperator, CompareOperator, FilterNode, LiteralNode } fro
 export { MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, MAX_IN_VALUES, parseFilter } from './parse-filter'
 export { parseOrderBy, type OrderByItem } from './parse-order-by'
 export { parseSelect } from './parse-select'
-export { allColumns, findColumn, SYSTEM_COLUMN_TYPES, type ColumnInfo, type CompileContext } from './columns'
+export { findColumn, SYSTEM_COLUMN_TYPES, type ColumnInfo, type CompileContext } from './columns'
 export { checkFilter } from './check-filter'
 export { compileFilter } from './compile-filter'
