@@ -333,7 +333,7 @@ export function resourceSuite(harness: () => Harness): void {
       const item = await insert({ text: 'v3 post' }, '3.0.0')
       const reply = await h().request('POST', `/tables/todos/${item.id}`, { version: '3.0.0' })
       expect(reply.status).toBe(405)
-      expect(reply.json.error).toBeTruthy()
+      expect(reply.json).toEqual({ error: 'POST is not supported on this URL' })
     })
   })
 
