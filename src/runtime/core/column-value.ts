@@ -20,11 +20,14 @@ export function parseIsoDate(text: string): string | undefined {
   return isoTimestamp(Date.parse(text))
 }
 
-/** `toISOString()` of `time` when it falls in the years 0000–9999 (the protocol's `YYYY-…sssZ`), else `undefined`. */
+/**
+ * `toISOString()` of `time` when it falls in the years 0001–9999 (the protocol's `YYYY-…sssZ`; PostgreSQL has
+ * no year 0000), else `undefined`.
+ */
 function isoTimestamp(time: number): string | undefined {
   if (Number.isNaN(time)) return undefined
   const iso = new Date(time).toISOString()
-  return /^\d{4}-/.test(iso) ? iso : undefined
+  return /^(?!0000)\d{4}-/.test(iso) ? iso : undefined
 }
 
 /** Deepest nesting of arrays and objects in a json value; client and server refuse deeper ones. */

@@ -63,6 +63,7 @@ describe('validateRow', () => {
     ['key inherited from Object.prototype (toString)', { toString: 'x' }, 'toString'],
     ['own __proto__ key (parsed JSON)', JSON.parse('{"__proto__": {"text": "x"}}'), '__proto__'],
     ['date column with a Date after year 9999', { due: new Date(Date.UTC(10000, 0, 1)) }, 'due'],
+    ['date column in year 0000 (PostgreSQL has none)', { due: '0000-06-01T00:00:00.000Z' }, 'due'],
     ['date column with a Date before year 0', { due: new Date(Date.UTC(-1, 0, 1)) }, 'due'],
     ['date column with a zone that moves it past year 9999', { due: '9999-12-31T23:30:00-01:00' }, 'due'],
   ])('rejects %s with ValidationError naming the field', (_name, input, field) => {

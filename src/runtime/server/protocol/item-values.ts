@@ -1,14 +1,11 @@
 import { sql } from 'kysely'
-import { MAX_JSON_DEPTH, NUL_PROBLEM } from '../../core/column-value'
+import { MAX_JSON_DEPTH, NUL_PROBLEM, parseIsoDate } from '../../core/column-value'
 import { idProblem } from '../../core/protocol/system'
 import type { ColumnType } from '../../core/schema'
 import { badRequest } from '../errors'
-import { normaliseTimestamp } from '../odata/date-literal'
 import type { TableSpec } from '../table-spec'
 import type { SyncItem } from '../types'
 
-/** `…T…` with a zone, as ISO 8601 / the protocol write dates. */
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/i
 /** System columns a client may send; the server sets them (`version` and `deleted` are read below). */
 const IGNORED = new Set(['createdAt', 'updatedAt'])
 
@@ -75,10 +72,10 @@ function checkValue(table: string, column: string, type: ColumnType, value: unkn
       if (typeof value !== 'boolean') throw fail('true or false')
       return value
     case 'date': {
-      // normaliseTimestamp refuses what Date.parse would silently move (2024-02-30, 24:00).
-      const time = typeof value === 'string' && ISO_TIMESTAMP.test(value) && normaliseTimestamp(value) ? Date.parse(value) : Number.NaN
-      if (!Number.isFinite(time)) throw fail('a timestamp like 2024-01-31T12:00:00.000Z')
-      return new Date(time).toISOString()
+      // the client's rule (core), so a date the client stores can always be pushed
+      const iso = typeof value === 'string' ? parseIsoDate(value) : undefined
+      if (iso === undefined) throw fail('a timestamp like 2024-01-31T12:00:00.000Z')
+      return iso
     }
     case 'json':
       if (nestedDeeper(value, MAX_JSON_DEPTH)) throw fail(`JSON nested at most ${MAX_JSON_DEPTH} levels deep`)
