@@ -13,8 +13,8 @@ import { findTarget } from './row-state'
  */
 export async function deleteItem(ctx: OperationContext): Promise<SyncResponse> {
   const condition = readIfMatch(ctx.event)
-  const existing = await findTarget(ctx, false)
-  await beforeWrite(ctx, 'delete', toItem(ctx.spec, existing, ctx.protocol), existing)
+  const current = toItem(ctx.spec, await findTarget(ctx, false), ctx.protocol)
+  await beforeWrite(ctx, 'delete', { ...current }, current)
 
   const result = await conditionalWrite(ctx, {
     operation: 'delete',

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { getRequestURL } from 'h3'
-import { idProblem } from '../../core/protocol/system'
-import { badRequest, notFound } from '../errors'
+import { notFound } from '../errors'
 import { readItem as readBodyItem, toSqlValues } from '../protocol/item-values'
 import { readJsonObject } from '../request/read-body'
 import type { SyncItem } from '../types'
@@ -17,13 +16,11 @@ import { itemResponse, type OperationContext, type SyncResponse } from './contex
 export async function insertItem(ctx: OperationContext): Promise<SyncResponse> {
   const input = readBodyItem(ctx.spec, await readJsonObject(ctx.event, ctx.settings.maxBodySize), false)
   const id = input.id ?? randomUUID()
-  const item = await beforeWrite({ ...ctx, id }, 'insert', { id, ...input.columns }, undefined)
+  const item = await beforeWrite({ ...ctx, id }, 'insert', { id, ...input.columns }, null)
   const columns: SyncItem = { ...item }
   delete columns.id
   const values: Record<string, unknown> = { id, ...toSqlValues(ctx.spec, columns) }
   if (ctx.spec.owner && ctx.scope.user) values[ctx.spec.owner] = ctx.scope.user.id
-  const problem = idProblem(id)
-  if (problem) throw badRequest(`id: ${problem}`)
 
   const result = await ctx.repo.insert(ctx.spec, values, ctx.scope.view)
   if ('row' in result) {

@@ -12,8 +12,8 @@ import { findTarget } from './row-state'
  */
 export async function undeleteItem(ctx: OperationContext): Promise<SyncResponse> {
   const condition = readIfMatch(ctx.event)
-  const existing = await findTarget(ctx, true)
-  await beforeWrite(ctx, 'undelete', toItem(ctx.spec, existing, ctx.protocol), existing)
+  const current = toItem(ctx.spec, await findTarget(ctx, true), ctx.protocol)
+  await beforeWrite(ctx, 'undelete', { ...current }, current)
 
   const result = await conditionalWrite(ctx, {
     operation: 'undelete',

@@ -36,9 +36,9 @@ export async function updateItem(ctx: OperationContext, replace: boolean): Promi
     ctx = { ...ctx, scope: { user: ctx.scope.user, view: [...ctx.scope.view, ...scope.view] } }
   }
 
-  const existing = await findTarget(ctx, includeDeleted)
-  if (also) await beforeWrite(ctx, also, toItem(ctx.spec, existing, ctx.protocol), existing)
-  const columns = await beforeWrite(ctx, 'update', input.columns, existing)
+  const current = toItem(ctx.spec, await findTarget(ctx, includeDeleted), ctx.protocol)
+  if (also) await beforeWrite(ctx, also, { ...current }, current)
+  const columns = await beforeWrite(ctx, 'update', input.columns, current)
   const values = toSqlValues(ctx.spec, columns)
   if (input.deleted !== undefined) values.deleted = input.deleted
 
