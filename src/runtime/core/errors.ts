@@ -13,6 +13,13 @@ export interface OfflineSyncErrors {
   DUPLICATE_ID: DuplicateIdError
   QUEUE_STATE: QueueStateError
   STORAGE: StorageError
+  OFFLINE: OfflineError
+  NETWORK: NetworkError
+  AUTHENTICATION: AuthenticationError
+  HTTP: HttpError
+  CONFLICT: ConflictError
+  PROTOCOL: ProtocolError
+  PENDING_OPERATIONS: PendingOperationsError
 }
 
 /** Every `code` an `OfflineSyncError` can carry. */
@@ -86,6 +93,65 @@ export class StorageError extends OfflineSyncError {
   constructor(readonly reason: string, message: string, options?: { cause?: unknown }) {
     super('STORAGE', `[nuxt-offline-sync] storage failed (${reason}): ${message}`, options)
     this.quotaExceeded = reason === 'QuotaExceededError'
+  }
+}
+
+/** A sync call (push, pull, purge) was made while the context knows it is offline. Nothing was sent or lost. */
+export class OfflineError extends OfflineSyncError {
+  declare readonly code: 'OFFLINE'
+  constructor(readonly action: string) {
+    super('OFFLINE', `[nuxt-offline-sync] cannot ${action} while offline; local data and the queue are kept`)
+  }
+}
+
+/** The request never got an HTTP answer (connection refused or reset, DNS, timeout, CORS, aborted). */
+export class NetworkError extends OfflineSyncError {
+  declare readonly code: 'NETWORK'
+  constructor(readonly url: string, message: string, options?: { cause?: unknown }) {
+    super('NETWORK', `[nuxt-offline-sync] network error for ${url}: ${message}`, options)
+  }
+}
+
+/** The server answered 401: the push or pull stops until the app has fresh credentials. */
+export class AuthenticationError extends OfflineSyncError {
+  declare readonly code: 'AUTHENTICATION'
+  constructor(readonly url: string, readonly status: number, readonly body: unknown) {
+    super('AUTHENTICATION', `[nuxt-offline-sync] ${url} answered ${status}: not authenticated`)
+  }
+}
+
+/** Any other non-2xx answer. `status` and the parsed `body` (the server's `{ error }` or text) are kept. */
+export class HttpError extends OfflineSyncError {
+  declare readonly code: 'HTTP'
+  constructor(readonly url: string, readonly status: number, readonly body: unknown, message?: string) {
+    super('HTTP', `[nuxt-offline-sync] ${url} answered ${status}${message ? `: ${message}` : ''}`)
+  }
+}
+
+/**
+ * The server refused a write because its copy changed (409 on insert of an existing id or a version mismatch,
+ * 412 on an `If-Match` mismatch). `serverItem` is the server's current item when the body carried one.
+ */
+export class ConflictError extends OfflineSyncError {
+  declare readonly code: 'CONFLICT'
+  constructor(readonly url: string, readonly status: 409 | 412, readonly serverItem: Record<string, unknown> | undefined) {
+    super('CONFLICT', `[nuxt-offline-sync] ${url} answered ${status}: the server's item changed`)
+  }
+}
+
+/** The server's answer breaks the protocol (not JSON, an item without `id`/`updatedAt`/`deleted`, …). */
+export class ProtocolError extends OfflineSyncError {
+  declare readonly code: 'PROTOCOL'
+  constructor(readonly url: string, readonly reason: string) {
+    super('PROTOCOL', `[nuxt-offline-sync] unexpected answer from ${url}: ${reason}`)
+  }
+}
+
+/** `purge` of a table that still has queued operations (pass `force: true` to drop them too). */
+export class PendingOperationsError extends OfflineSyncError {
+  declare readonly code: 'PENDING_OPERATIONS'
+  constructor(readonly table: string, readonly count: number) {
+    super('PENDING_OPERATIONS', `[nuxt-offline-sync] ${table}: ${count} operation(s) are waiting to be pushed; push first or purge with { force: true }`)
   }
 }
 

@@ -4,10 +4,13 @@ import type { Row } from './store'
 export type OperationKind = 'insert' | 'update' | 'delete'
 
 /**
- * `pending`: waiting to be pushed. `inflight`: being pushed now (never collapsed into).
- * `failed`: pushed and refused (kept; `lastError` says why).
+ * `pending`: waiting to be pushed. `inflight`: being pushed now (never collapsed into; reset to `pending` when a
+ * context starts, since the page that sent it is gone). `failed`: pushed and refused with an item error (400,
+ * 403, 404 on update…; kept, `lastError` says why, sent again by the next push). `conflict`: refused with
+ * 409/412; a record in `_conflicts` holds both sides and push skips it (and every later operation of the same
+ * item) until it is resolved.
  */
-export type OperationState = 'pending' | 'inflight' | 'failed'
+export type OperationState = 'pending' | 'inflight' | 'failed' | 'conflict'
 
 /**
  * One entry of the local change queue (table `_operations`). Insert and update carry no payload: push reads
