@@ -27,6 +27,16 @@ export default defineConfig({
       }),
       {
         test: {
+          // The sync engine (core/sync) against a real in-process server of this package, and the stock server.
+          name: 'sync',
+          include: ['test/sync/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['test/conformance/**/*.test.ts', 'test/browser/**/*.test.ts', 'test/compat/**/*.test.ts', 'test/concurrency/**/*.test.ts'],
           environment: 'node',
