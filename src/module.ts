@@ -3,9 +3,10 @@ import { defu } from 'defu'
 import type { ModuleOptions, PublicRuntimeOptions, ServerRuntimeOptions } from './options'
 import { assertTables } from './runtime/core/validate'
 import { embeddedDataDir } from './data-dir'
+import { assertQueries, resolveSyncOptions } from './sync-options'
 import { tableTypesTemplate } from './types-template'
 
-export type { ModuleOptions, ServerOptions, ServerDatabaseOptions } from './options'
+export type { ModuleOptions, QueryOption, ServerOptions, ServerDatabaseOptions, SyncOptions } from './options'
 export type { ColumnType, TableDefinition, TablesDefinition } from './runtime/core/schema'
 export type { OfflineSyncTables, SyncRow, SyncTableName } from './runtime/types'
 
@@ -19,6 +20,8 @@ export default defineNuxtModule<ModuleOptions>({
     tables: {},
     databaseName: 'offline-sync',
     backend: '/tables',
+    queries: {},
+    sync: { auto: true, interval: 0, apiVersion: '2.0.0' },
     server: {
       enabled: true,
       path: '/tables',
@@ -31,6 +34,8 @@ export default defineNuxtModule<ModuleOptions>({
   async setup(options, nuxt) {
     const { resolve } = createResolver(import.meta.url)
     assertTables(options.tables)
+    assertQueries(options.queries, options.tables)
+    const sync = resolveSyncOptions(options.sync)
 
     await installModule('@pinia/nuxt')
 
@@ -38,6 +43,8 @@ export default defineNuxtModule<ModuleOptions>({
       tables: options.tables,
       databaseName: options.databaseName,
       backend: options.backend,
+      queries: options.queries ?? {},
+      sync,
     }
     // typed as the app's own config values in generated types: assign as that type
     nuxt.options.runtimeConfig.public.offlineSync = defu(nuxt.options.runtimeConfig.public.offlineSync as Partial<PublicRuntimeOptions> | undefined, publicOptions) as typeof nuxt.options.runtimeConfig.public.offlineSync

@@ -45,6 +45,43 @@ export interface ServerOptions {
   maxBodySize?: number
 }
 
+/** A named incremental pull: the rows of `table` that `filter` accepts, kept on this device. */
+export interface QueryOption {
+  /** A declared table. */
+  table: string
+  /** OData `$filter` of the rows to keep (no `$orderby`, `$top`, `$skip` or `$select`). @default every row */
+  filter?: string
+}
+
+export interface SyncOptions {
+  /**
+   * Push, then pull every named query, when the app starts online and whenever the browser comes back online.
+   * @default true
+   */
+  auto?: boolean
+  /**
+   * Also push and pull the named queries every this many milliseconds while online; 0 turns it off.
+   * @default 0
+   */
+  interval?: number
+  /**
+   * Rows per page of a pull (`$top`); a server that caps pages lower is followed.
+   * @default the engine's default
+   */
+  pageSize?: number
+  /**
+   * `ZUMO-API-VERSION` the client speaks.
+   * @default '2.0.0'
+   */
+  apiVersion?: '2.0.0' | '3.0.0'
+  /**
+   * Retry a push that stopped (network, 401, 5xx) after an exponential backoff with full jitter, between `baseMs`
+   * and `maxMs`; `false`: never retry on its own.
+   * @default { baseMs: 1000, maxMs: 300000 }
+   */
+  retry?: { baseMs?: number, maxMs?: number } | false
+}
+
 export interface ModuleOptions {
   /**
    * The tables to sync, with their columns and indexes.
@@ -62,6 +99,14 @@ export interface ModuleOptions {
    * @default '/tables'
    */
   backend: string
+  /**
+   * Named incremental pulls by name: pulled when the app starts online, when it comes back online and on the
+   * `sync.interval`. More can be added at run time (`useSyncStore().queries`).
+   * @default {}
+   */
+  queries: Record<string, QueryOption>
+  /** When and how the browser syncs. */
+  sync: SyncOptions
   /** The Nitro backend of this module. */
   server: ServerOptions
 }
@@ -71,6 +116,8 @@ export interface PublicRuntimeOptions {
   tables: TablesDefinition
   databaseName: string
   backend: string
+  queries: Record<string, QueryOption>
+  sync: { auto: boolean, interval: number, pageSize?: number, apiVersion: '2.0.0' | '3.0.0', retry: { baseMs?: number, maxMs?: number } | false }
 }
 
 /** What the server needs; goes to the private `runtimeConfig.offlineSync`. */
