@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest'
+import { assertQueries, resolveSyncOptions } from '../../../src/sync-options'
+import type { TablesDefinition } from '../../../src/runtime/core/schema'
+import type { QueryOption, SyncOptions } from '../../../src/options'
+
+const tables: TablesDefinition = {
+  todos: { columns: { text: 'string', done: 'boolean' } },
+  notes: { columns: { body: 'string' } },
+}
+
+describe('assertQueries', () => {
+  it('accepts queries on declared tables, with or without a filter', () => {
+    expect(() => assertQueries({ open: { table: 'todos', filter: 'done eq false' }, notes: { table: 'notes' } }, tables)).not.toThrow()
+    expect(() => assertQueries(undefined, tables)).not.toThrow()
+    expect(() => assertQueries({}, {})).not.toThrow()
+  })
+
+  it('names the query and the undeclared table, and lists the declared ones', () => {
+    expect(() => assertQueries({ mine: { table: 'todo' } }, tables))
+      .toThrow('[nuxt-offline-sync] invalid queries option:\n- query "mine": table "todo" is not declared in offlineSync.tables (declared: todos, notes)')
+    expect(() => assertQueries({ mine: { table: 'todos' } }, {})).toThrow('table "todos" is not declared in offlineSync.tables (none is declared)')
+  })
+
+  it('lists every problem in one error', () => {
+    const queries = {
+      'a/b': { table: 'todos' },
+      'noTable': {} as QueryOption,
+      'badFilter': { table: 'todos', filter: 42 as unknown as string },
+      'paging': { table: 'todos', filter: 'done eq false&$top=10' },
+      'ordered': { table: 'notes', filter: '$orderby=body' },
+    }
+    let message = ''
+    try {
+      assertQueries(queries, tables)
+    }
+    catch (error) {
+      message = (error as Error).message
+    }
+    expect(message.split('\n')).toEqual([
+      '[nuxt-offline-sync] invalid queries option:',
+      '- query name "a/b" is not allowed (it may not be blank or contain "/")',
+      '- query "noTable" needs a "table"',
+      '- query "badFilter": "filter" must be an OData $filter string',
+      '- query "paging": "filter" is a $filter expression only, without $orderby, $top, $skip or $select',
+      '- query "ordered": "filter" is a $filter expression only, without $orderby, $top, $skip or $select',
+    ])
+  })
+
+  it('does not mistake a string literal for a query option', () => {
+    expect(() => assertQueries({ q: { table: 'todos', filter: `text eq 'pay $top=10 dollars'` } }, tables)).not.toThrow()
+  })
+})
+
+describe('resolveSyncOptions', () => {
+  it('fills in the defaults', () => {
+    expect(resolveSyncOptions(undefined)).toEqual({ auto: true, interval: 0, apiVersion: '2.0.0', retry: {} })
+    expect(resolveSyncOptions({})).toEqual({ auto: true, interval: 0, apiVersion: '2.0.0', retry: {} })
+  })
+
+  it('keeps what the app sets', () => {
+    expect(resolveSyncOptions({ auto: false, interval: 60_000, pageSize: 200, apiVersion: '3.0.0', retry: { baseMs: 500, maxMs: 10_000 } }))
+      .toEqual({ auto: false, interval: 60_000, pageSize: 200, apiVersion: '3.0.0', retry: { baseMs: 500, maxMs: 10_000 } })
+    expect(resolveSyncOptions({ retry: false }).retry).toBe(false)
+  })
+
+  it('refuses bad values with one error listing each', () => {
+    const bad = { auto: 'yes', interval: -1, pageSize: 1.5, apiVersion: '1.0.0', retry: { baseMs: 0, maxMs: Number.POSITIVE_INFINITY } } as unknown as SyncOptions
+    expect(() => resolveSyncOptions(bad)).toThrow([
+      '[nuxt-offline-sync] invalid sync option:',
+      '- sync.auto must be true or false',
+      '- sync.interval must be a number of milliseconds (0 turns it off)',
+      '- sync.pageSize must be a positive whole number',
+      `- sync.apiVersion must be '2.0.0' or '3.0.0'`,
+      '- sync.retry.baseMs must be a positive number of milliseconds',
+      '- sync.retry.maxMs must be a positive number of milliseconds',
+    ].join('\n'))
+    expect(() => resolveSyncOptions({ retry: { baseMs: 10_000, maxMs: 1000 } })).toThrow('sync.retry.baseMs may not be larger than sync.retry.maxMs')
+    expect(() => resolveSyncOptions({ retry: 'often' as unknown as false })).toThrow('sync.retry must be { baseMs?, maxMs? } or false')
+  })
+})
