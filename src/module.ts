@@ -29,6 +29,8 @@ export default defineNuxtModule<ModuleOptions>({
       pageSize: 50,
       maxTop: 1000,
       maxBodySize: 1024 * 1024,
+      maxBatchSize: 500,
+      maxBatchBodySize: 8 * 1024 * 1024,
     },
   },
   async setup(options, nuxt) {
@@ -77,6 +79,8 @@ export default defineNuxtModule<ModuleOptions>({
       pageSize: server.pageSize ?? 50,
       maxTop: server.maxTop ?? 1000,
       maxBodySize: server.maxBodySize ?? 1024 * 1024,
+      maxBatchSize: server.maxBatchSize ?? 500,
+      maxBatchBodySize: server.maxBatchBodySize ?? 8 * 1024 * 1024,
     }
     nuxt.options.runtimeConfig.offlineSync = defu(nuxt.options.runtimeConfig.offlineSync as Partial<ServerRuntimeOptions> | undefined, serverOptions) as typeof nuxt.options.runtimeConfig.offlineSync
 

@@ -43,6 +43,19 @@ export interface ServerOptions {
    * @default 1048576
    */
   maxBodySize?: number
+  /**
+   * Largest number of operations in one batch push (`POST <path>/$batch`, this module's extension of the
+   * protocol, announced on every table response as `X-Offline-Sync-Batch: <maxBatchSize>`); more is a 400.
+   * `0` turns the batch endpoint off (no announcement; clients push one request per operation).
+   * @default 500
+   */
+  maxBatchSize?: number
+  /**
+   * Largest batch request body in bytes; more is a 413 for the whole batch. Each operation's item is still held
+   * to `maxBodySize` (a 413 result for that operation alone, as its single request would get).
+   * @default 8388608
+   */
+  maxBatchBodySize?: number
 }
 
 /** A named incremental pull: the rows of `table` that `filter` accepts, kept on this device. */
@@ -128,4 +141,6 @@ export interface ServerRuntimeOptions {
   pageSize: number
   maxTop: number
   maxBodySize: number
+  maxBatchSize: number
+  maxBatchBodySize: number
 }
