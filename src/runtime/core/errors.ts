@@ -20,6 +20,7 @@ export interface OfflineSyncErrors {
   CONFLICT: ConflictError
   PROTOCOL: ProtocolError
   PENDING_OPERATIONS: PendingOperationsError
+  DISPOSED: DisposedError
 }
 
 /** Every `code` an `OfflineSyncError` can carry. */
@@ -152,6 +153,14 @@ export class PendingOperationsError extends OfflineSyncError {
   declare readonly code: 'PENDING_OPERATIONS'
   constructor(readonly table: string, readonly count: number) {
     super('PENDING_OPERATIONS', `[nuxt-offline-sync] ${table}: ${count} operation(s) are waiting to be pushed; push first or purge with { force: true }`)
+  }
+}
+
+/** A sync call (push, pull, purge, resolve…) was made on a sync context after its `dispose()`. Nothing was done. */
+export class DisposedError extends OfflineSyncError {
+  declare readonly code: 'DISPOSED'
+  constructor(readonly action: string) {
+    super('DISPOSED', `[nuxt-offline-sync] cannot ${action}: the sync context was disposed`)
   }
 }
 
