@@ -1,0 +1,84 @@
+import { ProtocolError } from '../errors'
+import type { QueuedOperation } from '../operation'
+import type { TableDefinition } from '../schema'
+import { OPERATIONS_TABLE, WATERMARKS_TABLE, type LocalStore, type Row } from '../store'
+import type { ServerItem, WatermarkRecord } from './contract'
+import type { PullCursor } from './pull-query'
+import { serverItemProblem, toLocalRow } from './server-item'
+import { writeWatermark } from './watermarks'
+
+/** A page of a pull, checked and converted to local rows, not yet written. */
+export interface PreparedPage {
+  /** The last state of each id of the page (a page may, on an odd server, name an id twice). */
+  rows: Map<string, Row>
+  /** Where the next page starts: after the page's last row. */
+  cursor: PullCursor
+}
+
+/** `updatedAt` with more than three decimals or in UTC as the server wrote it: kept whole for the cursor literal. */
+const UTC_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/
+
+/**
+ * Checks one page before anything of it is written, and converts its items to local rows. Throws
+ * `ProtocolError` for an item without `id`, `updatedAt` or `deleted` (`serverItemProblem`), for rows out of
+ * `updatedAt` order, and for a page that starts before the cursor or repeats the cursor's row (a server that
+ * ignores the keyset filter would otherwise page forever). Ids are not compared: their order is the server's
+ * collation.
+ */
+export function preparePage(source: string, definition: TableDefinition, items: readonly ServerItem[], after: PullCursor | undefined): PreparedPage {
+  const rows = new Map<string, Row>()
+  let previous = after?.updatedAt
+  let cursor = after
+  for (const item of items) {
+    const problem = serverItemProblem(item, true)
+    if (problem) throw new ProtocolError(source, problem)
+    const row = toLocalRow(definition, item)
+    const updatedAt = row.updatedAt as string
+    if (previous !== undefined && updatedAt < previous) {
+      throw new ProtocolError(source, `item ${item.id} (updatedAt ${updatedAt}) comes after ${previous}: the server does not order by updatedAt or ignores the pull's filter`)
+    }
+    if (after && item.id === after.id && updatedAt === after.updatedAt) {
+      throw new ProtocolError(source, `item ${item.id} came again on the next page: the server ignores the pull's keyset filter`)
+    }
+    previous = updatedAt
+    rows.delete(item.id)
+    rows.set(item.id, row)
+    const raw = item.updatedAt as string
+    cursor = { literal: UTC_TIMESTAMP.test(raw) ? raw : updatedAt, updatedAt, id: item.id }
+  }
+  if (!cursor) throw new ProtocolError(source, 'an empty page cannot be prepared')
+  return { rows, cursor }
+}
+
+/** What writing a page did. */
+export interface PageCounts {
+  upserted: number
+  deleted: number
+  skipped: number
+}
+
+/**
+ * Writes a prepared page in ONE transaction over [table, `_operations`, `_watermarks`]: rows of ids with any
+ * queued operation are skipped (neither overwritten nor deleted), `deleted` rows are removed, the others are
+ * stored with `bulkPut`, and `watermark` (when given) is stored with them.
+ */
+export function writePage(store: LocalStore, table: string, page: PreparedPage, watermark: WatermarkRecord | undefined): Promise<PageCounts> {
+  return store.transaction('readwrite', [table, OPERATIONS_TABLE, WATERMARKS_TABLE], async (tx) => {
+    let queued: Set<string> | undefined
+    if (await tx.count(OPERATIONS_TABLE, { where: { table } }) > 0) {
+      queued = new Set((await tx.query<QueuedOperation>(OPERATIONS_TABLE, { where: { table } })).map(operation => operation.itemId))
+    }
+    const puts: Row[] = []
+    const deletes: string[] = []
+    let skipped = 0
+    for (const [id, row] of page.rows) {
+      if (queued?.has(id)) skipped++
+      else if (row.deleted === true) deletes.push(id)
+      else puts.push(row)
+    }
+    if (puts.length) await tx.bulkPut(table, puts)
+    if (deletes.length) await tx.bulkDelete(table, deletes)
+    if (watermark) await writeWatermark(tx, watermark)
+    return { upserted: puts.length, deleted: deletes.length, skipped }
+  })
+}
