@@ -20,6 +20,8 @@ export default defineNitroPlugin((nitroApp) => {
     pageSize: config.pageSize,
     maxTop: config.maxTop,
     maxBodySize: config.maxBodySize,
+    maxBatchSize: config.maxBatchSize,
+    maxBatchBodySize: config.maxBatchBodySize,
     db: async () => (await open()).db,
     hooks,
   })

@@ -29,6 +29,57 @@ export interface RowWriter {
 
 export type InsertResult = { row: SqlRow } | { existing: SqlRow | undefined }
 
+/** The storage of the table server (see `createRepository`). */
+export interface Repository {
+  list: (spec: TableSpec, query: ListQuery) => Promise<{ rows: SqlRow[], count?: number }>
+  /** The row with this id that meets `where` (deleted or not). */
+  find: (spec: TableSpec, id: string, where: SyncRowFilter[]) => Promise<SqlRow | undefined>
+  /**
+   * Inserts a row unless its id exists. Then `existing` is that row when it meets `where` (the caller may
+   * see it), else `undefined`.
+   */
+  insert: (spec: TableSpec, values: Record<string, unknown>, where: SyncRowFilter[]) => Promise<InsertResult>
+  /**
+   * Runs `change` in a write transaction with the row (locked) that has this id and meets `where`, or
+   * `undefined`. `change` decides and writes through `writer`; it must not wait on anything else.
+   */
+  modify: <T>(spec: TableSpec, id: string, where: SyncRowFilter[], change: (current: SqlRow | undefined, writer: RowWriter) => Promise<T>) => Promise<T>
+  /**
+   * Runs `work` in ONE transaction that first takes the clocks of `tables` (in name order, so two such
+   * transactions never wait on each other's clocks crosswise). Everything through `tx.repo` joins it (its
+   * `insert`/`modify` open no transaction of their own); `tx.savepoint` confines a part of the work. Not
+   * available on `tx.repo` itself.
+   */
+  transaction: <T>(tables: string[], work: (tx: RepositoryTransaction) => Promise<T>) => Promise<T>
+}
+
+/** The inside of `Repository.transaction`. */
+export interface RepositoryTransaction {
+  repo: Repository
+  /**
+   * Runs `work` under a savepoint: rolled back to it when `work` throws (then rethrown) or when `keep` says
+   * no to its result, released otherwise.
+   */
+  savepoint: <T>(work: () => Promise<T>, keep: (result: T) => boolean) => Promise<T>
+}
+
+const SAVEPOINT = sql.id('offline_sync_operation')
+
+async function savepoint<T>(trx: SyncKysely, work: () => Promise<T>, keep: (result: T) => boolean): Promise<T> {
+  await sql`savepoint ${SAVEPOINT}`.execute(trx)
+  let result: T
+  try {
+    result = await work()
+  }
+  catch (error) {
+    await sql`rollback to savepoint ${SAVEPOINT}`.execute(trx)
+    throw error
+  }
+  if (keep(result)) await sql`release savepoint ${SAVEPOINT}`.execute(trx)
+  else await sql`rollback to savepoint ${SAVEPOINT}`.execute(trx)
+  return result
+}
+
 type RowQuery = SelectQueryBuilder<SyncSchema, string, SqlRow>
 
 function whereAll<Q extends { where: RowQuery['where'] }>(query: Q, filters: SyncRowFilter[]): Q {
@@ -38,9 +89,11 @@ function whereAll<Q extends { where: RowQuery['where'] }>(query: Q, filters: Syn
 
 /**
  * The table server's storage: every statement goes through Kysely with values as parameters. Writes run in
- * a transaction that takes the table's commit-order stamp first (see `db/clock.ts`).
+ * a transaction that takes the table's commit-order stamp first (see `db/clock.ts`). With `joined`, `db` is
+ * an open transaction (which has taken the stamps) that every write joins.
  */
-export function createRepository(db: SyncKysely) {
+export function createRepository(db: SyncKysely, joined = false): Repository {
+  const write = <T>(work: (trx: SyncKysely) => Promise<T>): Promise<T> => joined ? work(db) : db.transaction().execute(work)
   return {
     async list(spec: TableSpec, query: ListQuery): Promise<{ rows: SqlRow[], count?: number }> {
       let select = whereAll(db.selectFrom(spec.name).selectAll() as RowQuery, query.where)
@@ -52,17 +105,12 @@ export function createRepository(db: SyncKysely) {
       return { rows, count: Number(counted.count) }
     },
 
-    /** The row with this id that meets `where` (deleted or not). */
     async find(spec: TableSpec, id: string, where: SyncRowFilter[]): Promise<SqlRow | undefined> {
       return whereAll(db.selectFrom(spec.name).selectAll().where('id', '=', id) as RowQuery, where).executeTakeFirst()
     },
 
-    /**
-     * Inserts a row unless its id exists. Then `existing` is that row when it meets `where` (the caller may
-     * see it), else `undefined`.
-     */
-    async insert(spec: TableSpec, values: Record<string, unknown>, where: SyncRowFilter[]): Promise<InsertResult> {
-      return db.transaction().execute(async (trx) => {
+    async insert(spec, values, where) {
+      return write(async (trx) => {
         await takeStamp(trx, spec.name)
         const row = await trx.insertInto(spec.name).values(values).onConflict(conflict => conflict.column('id').doNothing())
           .returningAll().executeTakeFirst()
@@ -73,12 +121,8 @@ export function createRepository(db: SyncKysely) {
       })
     },
 
-    /**
-     * Runs `change` in a write transaction with the row (locked) that has this id and meets `where`, or
-     * `undefined`. `change` decides and writes through `writer`; it must not wait on anything else.
-     */
-    async modify<T>(spec: TableSpec, id: string, where: SyncRowFilter[], change: (current: SqlRow | undefined, writer: RowWriter) => Promise<T>): Promise<T> {
-      return db.transaction().execute(async (trx) => {
+    async modify(spec, id, where, change) {
+      return write(async (trx) => {
         await takeStamp(trx, spec.name)
         const current = await whereAll(trx.selectFrom(spec.name).selectAll().where('id', '=', id) as RowQuery, where)
           .forUpdate().executeTakeFirst()
@@ -91,7 +135,13 @@ export function createRepository(db: SyncKysely) {
         return change(current, writer)
       })
     },
+
+    async transaction(tables, work) {
+      if (joined) throw new Error('[nuxt-offline-sync] a repository transaction cannot be nested')
+      return db.transaction().execute(async (trx) => {
+        for (const table of [...new Set(tables)].sort()) await takeStamp(trx, table)
+        return work({ repo: createRepository(trx, true), savepoint: (part, keep) => savepoint(trx, part, keep) })
+      })
+    },
   }
 }
-
-export type Repository = ReturnType<typeof createRepository>

@@ -13,13 +13,20 @@ function databaseStatus(error: unknown): SyncHttpError | undefined {
 }
 
 /**
- * The response for an error: its status and `{ error: message }` for refusals (ours, OData's, 4xx thrown by
- * hooks, data exceptions); 500 with a fixed message for everything else, logged with its details.
+ * The status and message an error answers with, when it is a refusal (ours, OData's, 4xx thrown by hooks, data
+ * exceptions) or a known transient database state (503); `undefined` for anything else (a 500).
+ */
+export function knownError(error: unknown): SyncHttpError | undefined {
+  if (error instanceof SyncHttpError) return error
+  return error instanceof ODataError ? new SyncHttpError(error.statusCode, error.message) : hookHttpError(error) ?? databaseStatus(error)
+}
+
+/**
+ * The response for an error: its status and `{ error: message }` for refusals (see `knownError`); 500 with a
+ * fixed message for everything else, logged with its details.
  */
 export function respondToError(error: unknown, event: H3Event, logError: (error: unknown, context: string) => void): SyncResponse {
-  const known = error instanceof SyncHttpError
-    ? error
-    : error instanceof ODataError ? new SyncHttpError(error.statusCode, error.message) : hookHttpError(error) ?? databaseStatus(error)
+  const known = knownError(error)
   if (known) {
     if (known.status >= 500) logError(error, `${event.method} ${event.path}`)
     return { status: known.status, body: { error: known.message } }

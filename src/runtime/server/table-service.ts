@@ -5,9 +5,12 @@ import { badRequest, SyncHttpError } from './errors'
 import { respondToError } from './respond-error'
 import { createRepository, type Repository } from './repository'
 import { readProtocolVersion } from './request/api-version'
+import { BATCH_HEADER, BATCH_SEGMENT } from './protocol/batch'
 import { applyCors, preflight } from './protocol/cors'
+import { httpInput } from './request/operation-input'
 import { toTableSpecs } from './table-spec'
 import type { SyncOperation, TableServiceOptions } from './types'
+import { runBatch } from './operations/batch'
 import type { OperationContext, ServiceSettings, SyncResponse } from './operations/context'
 import { deleteItem } from './operations/delete-item'
 import { insertItem } from './operations/insert-item'
@@ -48,10 +51,17 @@ function routeParam(event: H3Event, name: string): string | undefined {
   return getRouterParam(event, name, { decode: true })
 }
 
+/** A whole number ≥ 0, or `fallback` for anything else (a missing or mistyped option). */
+function count(value: number | undefined, fallback: number): number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : fallback
+}
+
 /**
  * The Azure Mobile Apps table protocol (v2 and v3) as an h3 handler, independent of Nitro: mount `handler` on
  * `<path>/:table` and `<path>/:table/:id`. Every table response has CORS headers (exposing `ETag` and `Link`)
  * and `Cache-Control: no-store`; errors are `{ error }` bodies without internals (those are logged).
+ * `<path>/$batch` (reaching the handler as the table `$batch`) is the batch push endpoint, announced on every
+ * response by `X-Offline-Sync-Batch: <maxBatchSize>` unless `maxBatchSize` is 0.
  */
 export function createTableService(options: TableServiceOptions) {
   const specs = toTableSpecs(options.tables)
@@ -59,6 +69,8 @@ export function createTableService(options: TableServiceOptions) {
     pageSize: options.pageSize ?? 50,
     maxTop: options.maxTop ?? 1000,
     maxBodySize: options.maxBodySize ?? 1024 * 1024,
+    maxBatchSize: count(options.maxBatchSize, 500),
+    maxBatchBodySize: count(options.maxBatchBodySize, 8 * 1024 * 1024),
   }
   const logError = options.logError ?? ((error: unknown, context: string) => console.error(`[nuxt-offline-sync] ${context}`, error))
   const source = options.db
@@ -75,10 +87,14 @@ export function createTableService(options: TableServiceOptions) {
   async function respond(event: H3Event): Promise<SyncResponse> {
     const protocol = readProtocolVersion(event)
     const name = routeParam(event, 'table') ?? ''
-    const spec = specs.get(name)
-    if (!spec) throw new SyncHttpError(404, `Table '${name.slice(0, 100)}' does not exist`)
     const id = routeParam(event, 'id')
     const method = event.method.toUpperCase()
+    if (name === BATCH_SEGMENT && id === undefined && settings.maxBatchSize > 0) {
+      if (method !== 'POST') throw new SyncHttpError(405, `${method} is not supported on this URL`)
+      return runBatch({ event, protocol, tables: specs, repo: await repo(), hooks: options.hooks, settings })
+    }
+    const spec = specs.get(name)
+    if (!spec) throw new SyncHttpError(404, `Table '${name.slice(0, 100)}' does not exist`)
     const target = route(method, id !== undefined, protocol)
     if (!target) throw new SyncHttpError(405, `${method} is not supported on this URL`)
     if (id !== undefined) {
@@ -86,11 +102,13 @@ export function createTableService(options: TableServiceOptions) {
       if (problem) throw badRequest(`id: ${problem}`)
     }
     const scope = await resolveScope(options.hooks, event, spec, protocol, target.operation)
-    return target.run({ event, spec, protocol, id: id ?? '', scope, repo: await repo(), hooks: options.hooks, settings })
+    const input = httpInput(event, settings)
+    return target.run({ event, spec, protocol, id: id ?? '', scope, repo: await repo(), hooks: options.hooks, settings, input })
   }
 
   async function handle(event: H3Event): Promise<unknown> {
     applyCors(event, options.corsOrigin ?? '*')
+    if (settings.maxBatchSize > 0) setResponseHeader(event, BATCH_HEADER, String(settings.maxBatchSize))
     if (event.method.toUpperCase() === 'OPTIONS') return preflight(event)
     setResponseHeader(event, 'Cache-Control', 'no-store')
     let response: SyncResponse

@@ -117,6 +117,13 @@ export interface TableServiceOptions {
   maxTop?: number
   /** Largest request body in bytes; more is a 413. @default 1048576 */
   maxBodySize?: number
+  /**
+   * Largest number of operations of a batch push (`POST <path>/$batch`); more is a 400. Announced on every
+   * response as `X-Offline-Sync-Batch`. 0: no batch endpoint and no announcement. @default 500
+   */
+  maxBatchSize?: number
+  /** Largest batch request body in bytes; more is a 413 (each item is still held to `maxBodySize`). @default 8388608 */
+  maxBatchBodySize?: number
   hooks?: SyncHookCaller
   /** `Access-Control-Allow-Origin` of table responses. @default '*' */
   corsOrigin?: string

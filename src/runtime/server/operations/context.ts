@@ -3,6 +3,7 @@ import { etagFromVersion, type ProtocolVersion } from '../../core/protocol/syste
 import type { RequestScope } from '../access'
 import { toItem } from '../protocol/to-item'
 import type { Repository } from '../repository'
+import type { IfMatch } from '../request/if-match'
 import type { TableSpec } from '../table-spec'
 import type { SqlRow, SyncHookCaller } from '../types'
 
@@ -10,6 +11,24 @@ export interface ServiceSettings {
   pageSize: number
   maxTop: number
   maxBodySize: number
+  /** Operations per batch push; 0: no batch endpoint. */
+  maxBatchSize: number
+  maxBatchBodySize: number
+}
+
+/**
+ * What an item operation reads of its request: the HTTP request itself (`request/operation-input.ts`), or one
+ * operation of a batch push (`operations/batch.ts`), which has no URL, headers or query of its own.
+ */
+export interface OperationInput {
+  /** The body as a JSON object (400/413/415 like `readJsonObject`). */
+  body: () => Promise<Record<string, unknown>>
+  /** The `If-Match` condition. */
+  ifMatch: () => IfMatch
+  /** Whether soft-deleted rows may be targeted (`__includeDeleted=true`; reading it checks the other query options). */
+  includeDeleted: () => boolean
+  /** The URL of the item with this id (v3 insert's `Location`); absent in a batch. */
+  itemUrl?: (id: string) => string
 }
 
 /** Everything an operation needs about its request. */
@@ -23,6 +42,7 @@ export interface OperationContext {
   repo: Repository
   hooks?: SyncHookCaller
   settings: ServiceSettings
+  input: OperationInput
 }
 
 /** What the service sends back. */

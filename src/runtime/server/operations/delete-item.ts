@@ -1,6 +1,5 @@
 import { toSqlValues } from '../protocol/item-values'
 import { toItem } from '../protocol/to-item'
-import { readIfMatch } from '../request/if-match'
 import { beforeWrite } from './before-write'
 import { conditionalWrite } from './conditional-write'
 import { itemResponse, type OperationContext, type SyncResponse } from './context'
@@ -12,7 +11,7 @@ import { findTarget } from './row-state'
  * 404 (v2) / 410 (v3); `If-Match` mismatch is 412 with the server's item.
  */
 export async function deleteItem(ctx: OperationContext): Promise<SyncResponse> {
-  const condition = readIfMatch(ctx.event)
+  const condition = ctx.input.ifMatch()
   const current = toItem(ctx.spec, await findTarget(ctx, false), ctx.protocol)
   await beforeWrite(ctx, 'delete', { ...current }, current)
 

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { getRequestURL } from 'h3'
 import { notFound } from '../errors'
 import { readItem as readBodyItem, toSqlValues } from '../protocol/item-values'
-import { readJsonObject } from '../request/read-body'
 import type { SyncItem } from '../types'
 import { beforeWrite } from './before-write'
 import { itemResponse, type OperationContext, type SyncResponse } from './context'
@@ -14,7 +12,7 @@ import { itemResponse, type OperationContext, type SyncResponse } from './contex
  * unknown row does elsewhere, so its content never leaks.
  */
 export async function insertItem(ctx: OperationContext): Promise<SyncResponse> {
-  const input = readBodyItem(ctx.spec, await readJsonObject(ctx.event, ctx.settings.maxBodySize), false)
+  const input = readBodyItem(ctx.spec, await ctx.input.body(), false)
   const id = input.id ?? randomUUID()
   const item = await beforeWrite({ ...ctx, id }, 'insert', { id, ...input.columns }, null)
   const columns: SyncItem = { ...item }
@@ -25,10 +23,7 @@ export async function insertItem(ctx: OperationContext): Promise<SyncResponse> {
   const result = await ctx.repo.insert(ctx.spec, values, ctx.scope.view)
   if ('row' in result) {
     const response = itemResponse(ctx, 201, result.row)
-    if (ctx.protocol === '3.0.0') {
-      const url = getRequestURL(ctx.event)
-      response.headers!.Location = `${url.origin}${url.pathname.replace(/\/$/, '')}/${encodeURIComponent(id)}`
-    }
+    if (ctx.protocol === '3.0.0' && ctx.input.itemUrl) response.headers!.Location = ctx.input.itemUrl(id)
     return response
   }
   if (!result.existing) throw notFound(`The item ${JSON.stringify(id)} cannot be inserted`)

@@ -1,6 +1,5 @@
 import { toSqlValues } from '../protocol/item-values'
 import { toItem } from '../protocol/to-item'
-import { readIfMatch } from '../request/if-match'
 import { beforeWrite } from './before-write'
 import { conditionalWrite } from './conditional-write'
 import { itemResponse, type OperationContext, type SyncResponse } from './context'
@@ -11,7 +10,7 @@ import { findTarget } from './row-state'
  * `ETag`. A row that is not deleted is answered as it is, unchanged. `If-Match` mismatch: 412.
  */
 export async function undeleteItem(ctx: OperationContext): Promise<SyncResponse> {
-  const condition = readIfMatch(ctx.event)
+  const condition = ctx.input.ifMatch()
   const current = toItem(ctx.spec, await findTarget(ctx, true), ctx.protocol)
   await beforeWrite(ctx, 'undelete', { ...current }, current)
 

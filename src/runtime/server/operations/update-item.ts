@@ -1,9 +1,7 @@
 import { resolveScope } from '../access'
 import { badRequest } from '../errors'
 import { readItem as readBodyItem, toSqlValues } from '../protocol/item-values'
-import { readIfMatch, type IfMatch } from '../request/if-match'
-import { readQueryOptions } from '../request/query-options'
-import { readJsonObject } from '../request/read-body'
+import type { IfMatch } from '../request/if-match'
 import { toItem } from '../protocol/to-item'
 import { beforeWrite } from './before-write'
 import { conditionalWrite } from './conditional-write'
@@ -17,11 +15,11 @@ import { findTarget } from './row-state'
  * `deleted` is applied (undelete with `deleted: false` and `__includeDeleted=true`, as the v3 protocol does).
  */
 export async function updateItem(ctx: OperationContext, replace: boolean): Promise<SyncResponse> {
-  const input = readBodyItem(ctx.spec, await readJsonObject(ctx.event, ctx.settings.maxBodySize), replace)
+  const input = readBodyItem(ctx.spec, await ctx.input.body(), replace)
   if (input.id !== undefined && input.id !== ctx.id) throw badRequest('The item ID and the URL ID do not match')
   if (input.deleted === true && !ctx.spec.softDelete) throw badRequest(`Table '${ctx.spec.name}' does not use soft delete; send DELETE instead`)
-  const { includeDeleted } = readQueryOptions(ctx.event, ctx.settings.maxTop)
-  let condition: IfMatch = readIfMatch(ctx.event)
+  const includeDeleted = ctx.input.includeDeleted()
+  let condition: IfMatch = ctx.input.ifMatch()
   let conflictStatus: 409 | 412 = 412
   if (condition === undefined && ctx.protocol === '2.0.0' && input.version !== undefined) {
     condition = [input.version]
@@ -32,7 +30,7 @@ export async function updateItem(ctx: OperationContext, replace: boolean): Promi
   // filters and before-write hooks apply too, so an update cannot get around them.
   const also = input.deleted === true ? 'delete' : input.deleted === false && includeDeleted ? 'undelete' : undefined
   if (also) {
-    const scope = await resolveScope(ctx.hooks, ctx.event, ctx.spec, ctx.protocol, also)
+    const scope = await resolveScope(ctx.hooks, ctx.event, ctx.spec, ctx.protocol, also, ctx.scope.user)
     ctx = { ...ctx, scope: { user: ctx.scope.user, view: [...ctx.scope.view, ...scope.view] } }
   }
 

@@ -1,10 +1,11 @@
 import { getRequestHeader, setResponseHeader, setResponseStatus, type H3Event } from 'h3'
+import { BATCH_HEADER } from './batch'
 
 const METHODS = 'GET, POST, PATCH, PUT, DELETE, OPTIONS'
 const HEADERS = 'Content-Type, If-Match, ZUMO-API-VERSION, X-ZUMO-AUTH, X-ZUMO-INSTALLATION-ID, X-ZUMO-VERSION, X-ZUMO-FEATURES, Authorization'
-const EXPOSED = 'ETag, Link, Location, Last-Modified'
+const EXPOSED = `ETag, Link, Location, Last-Modified, ${BATCH_HEADER}`
 
-/** CORS headers of every table response: the allowed origin and the headers clients must read (`ETag`, `Link`). */
+/** CORS headers of every table response: the allowed origin and the headers clients must read (`ETag`, `Link`, the batch announcement…). */
 export function applyCors(event: H3Event, origin: string): void {
   setResponseHeader(event, 'Access-Control-Allow-Origin', origin)
   setResponseHeader(event, 'Access-Control-Expose-Headers', EXPOSED)

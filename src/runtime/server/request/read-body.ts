@@ -1,7 +1,8 @@
 import { getRequestHeader, readRawBody, type H3Event } from 'h3'
 import { badRequest, SyncHttpError } from '../errors'
 
-function tooLarge(maxBytes: number): SyncHttpError {
+/** 413 for a body above `maxBytes`. */
+export function tooLarge(maxBytes: number): SyncHttpError {
   return new SyncHttpError(413, `The request body is larger than ${maxBytes} bytes`)
 }
 
