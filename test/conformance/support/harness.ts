@@ -60,6 +60,8 @@ export interface Harness {
 export interface HarnessOptions {
   pageSize?: number
   maxBodySize?: number
+  /** Largest batch push (`POST /tables/$batch`, announced as `X-Offline-Sync-Batch`); 0 turns it off. @default 500 */
+  maxBatchSize?: number
   /** PostgreSQL: the schema to create (and drop); default a random `conformance_…`. Its connections carry it as `application_name`. */
   schema?: string
   /** Other tables than `TABLES`. */
@@ -108,9 +110,11 @@ export async function startHarness(backend: Backend, options: HarnessOptions = {
       hooks,
       pageSize: options.pageSize,
       maxBodySize: options.maxBodySize ?? 64 * 1024,
+      maxBatchSize: options.maxBatchSize,
       logError: error => logged.push(error),
     })
     await migrate(database.db, service.tables.values())
+    // `/tables/$batch` (the batch push) reaches the service through `/tables/:table`.
     const router = createRouter().use('/tables/:table', service.handler).use('/tables/:table/:id', service.handler)
     server = createServer(toNodeListener(createApp().use(router)))
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve))
