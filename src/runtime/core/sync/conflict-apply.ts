@@ -1,0 +1,91 @@
+import type { QueuedOperation } from '../operation'
+import type { TableDefinition } from '../schema'
+import { CONFLICTS_TABLE, OPERATIONS_TABLE, type Row, type StoreTx } from '../store'
+import type { ConflictRecord } from './contract'
+import { toLocalRow } from './server-item'
+
+/** A resolution ready to write: a merge carries its validated user column values. */
+export type CheckedResolution
+  = | { choice: 'client' | 'server' | 'discard' }
+    | { choice: 'merge', values: Record<string, unknown> }
+
+/** The server's system columns as a local row holds them (none when the conflict carried no server item). */
+function serverSystemColumns(definition: TableDefinition, conflict: ConflictRecord): Partial<Row> {
+  if (!conflict.serverItem) return {}
+  const { version, updatedAt, createdAt } = toLocalRow(definition, conflict.serverItem)
+  const columns: Partial<Row> = {}
+  if (version !== undefined) columns.version = version
+  if (updatedAt !== undefined) columns.updatedAt = updatedAt
+  if (createdAt !== undefined) columns.createdAt = createdAt
+  return columns
+}
+
+/** The operation pushed again with the server's version (`If-Match`), or without one when the server sent none. */
+function requeued(operation: QueuedOperation, kind: QueuedOperation['kind'], version: unknown, now: number): QueuedOperation {
+  const next: QueuedOperation = { ...operation, kind, state: 'pending', updatedAt: now }
+  delete next.lastError
+  if (typeof version === 'string') next.version = version
+  else delete next.version
+  return next
+}
+
+/** Drops every queued operation of the conflict's item and every conflict recorded for them. */
+async function dropItemOperations(tx: StoreTx, conflict: ConflictRecord): Promise<void> {
+  const operations = await tx.query<QueuedOperation>(OPERATIONS_TABLE, { where: { table: conflict.table, itemId: conflict.itemId } })
+  await tx.bulkDelete(OPERATIONS_TABLE, operations.map(operation => operation.seq))
+  await tx.bulkDelete(CONFLICTS_TABLE, [...new Set([conflict.id, ...operations.map(operation => String(operation.seq))])])
+}
+
+/**
+ * Writes a resolution inside `tx` (scope: the conflict's table, `_operations`, `_conflicts`); the caller has
+ * checked that `conflict` is stored. See `Resolution` in contract.ts for what each choice means.
+ * - client: the local row takes the server's `version`; the operation becomes `pending` with it (an insert that
+ *   met an existing id becomes an update; a delete stays a delete).
+ * - server: every operation of the item goes; the server's item is stored (deleted or absent: the row goes).
+ * - merge: the local row = the server's item (or, without one, the local row) overlaid with the merged values,
+ *   with the server's system columns; the operation becomes a `pending` update with the server's version.
+ * - discard: every operation of the item goes, and the local row.
+ */
+export async function applyResolution(tx: StoreTx, definition: TableDefinition, conflict: ConflictRecord, resolution: CheckedResolution, now: number): Promise<void> {
+  const { table, itemId } = conflict
+  const operation = await tx.get<QueuedOperation>(OPERATIONS_TABLE, conflict.operationSeq)
+  const system = serverSystemColumns(definition, conflict)
+  switch (resolution.choice) {
+    case 'server': {
+      await dropItemOperations(tx, conflict)
+      const server = conflict.serverItem
+      if (!server || server.deleted === true) await tx.delete(table, itemId)
+      else await tx.put(table, toLocalRow(definition, server))
+      return
+    }
+    case 'discard':
+      await dropItemOperations(tx, conflict)
+      await tx.delete(table, itemId)
+      return
+    case 'client': {
+      await tx.delete(CONFLICTS_TABLE, conflict.id)
+      if (!operation) return
+      if (operation.kind !== 'delete') {
+        const row = await tx.get(table, itemId)
+        if (row) {
+          const next: Row = { ...row }
+          if (system.version === undefined) delete next.version
+          else next.version = system.version
+          await tx.put(table, next)
+        }
+      }
+      await tx.put(OPERATIONS_TABLE, requeued(operation, operation.kind === 'insert' ? 'update' : operation.kind, system.version, now))
+      return
+    }
+    case 'merge': {
+      await tx.delete(CONFLICTS_TABLE, conflict.id)
+      const base: Row = conflict.serverItem && conflict.serverItem.deleted !== true
+        ? toLocalRow(definition, conflict.serverItem)
+        : { ...(await tx.get(table, itemId) ?? conflict.clientItem ?? {}), id: itemId }
+      const row: Row = { ...base, ...resolution.values, ...system, id: itemId, deleted: false }
+      await tx.put(table, row)
+      if (operation) await tx.put(OPERATIONS_TABLE, requeued(operation, 'update', system.version, now))
+      return
+    }
+  }
+}

@@ -1,0 +1,213 @@
+import { isOfflineSyncError } from '../errors'
+import type { QueuedOperation } from '../operation'
+import { CONFLICTS_TABLE, OPERATIONS_TABLE, type LocalStore } from '../store'
+import type { SyncClient } from '../sync-client'
+import { resolveConflict } from './conflicts'
+import type { ConflictHandler, ConflictRecord, PushResult, Resolution, TableClient } from './contract'
+import type { PushOutcome } from './push-outcome'
+import { sendBatch, sendSingle } from './push-send'
+import { prepareOperation, settleOutcome, type PreparedOperation, type Settled } from './push-settle'
+
+export interface PushDeps {
+  client: SyncClient
+  tableClient: TableClient
+  /** Decides conflicts as they happen; a returned resolution is applied and the operation retried (at most 5 times). */
+  conflictHandler?: ConflictHandler
+  /** Operations handled so far (sent, skipped or resolved) of those this push saw. */
+  onProgress?: (done: number, total: number) => void
+  /** Clock for operation and conflict timestamps (epoch ms). @default Date.now */
+  now?: () => number
+}
+
+/** How many times the conflict handler may resolve one operation's conflicts in one push. */
+export const MAX_HANDLER_RETRIES = 5
+
+const itemKey = (operation: QueuedOperation) => `${operation.table}\u0000${operation.itemId}`
+
+/**
+ * Resets operations left `inflight` by a page that went away (call it when a context starts, before any push)
+ * to `pending`; their `attempts` keep the fact that they may have reached the server. Returns how many.
+ */
+export async function recoverInflight(store: LocalStore): Promise<number> {
+  return store.transaction('readwrite', [OPERATIONS_TABLE], async (tx) => {
+    const inflight = await tx.query<QueuedOperation>(OPERATIONS_TABLE, { where: { state: 'inflight' } })
+    if (inflight.length) await tx.bulkPut(OPERATIONS_TABLE, inflight.map(operation => ({ ...operation, state: 'pending' })))
+    return inflight.length
+  })
+}
+
+/**
+ * Sends the queue to the server in queue order across all tables, one operation per request or, when the
+ * server announced it, in batches (never two operations of one item in a batch).
+ * - An operation in `conflict` and every later operation of its item are skipped until the conflict is resolved;
+ *   so are the later operations of an item whose operation failed in this push.
+ * - Each operation is marked `inflight` in its own transaction before it is sent; its outcome is written in one
+ *   transaction (see `settleOutcome`). Operations queued meanwhile are pushed too, after the others.
+ * - A network error, 401, 5xx, 408 or 429 stops the push (`stopped`); the operation goes back to `pending`.
+ * Resolves with what happened; rejects only when the local store fails (operations then stay as they were).
+ */
+export async function push(deps: PushDeps): Promise<PushResult> {
+  const { client, tableClient, conflictHandler } = deps
+  const { store } = client
+  const now = deps.now ?? Date.now
+  const result: PushResult = { pushed: 0, conflicts: [], errors: [], batched: false }
+  const blocked = new Set<string>()
+  const handled = new Map<number, number>()
+  let batchRefused = false
+  let done = 0
+  let total = 0
+  const progress = () => deps.onProgress?.(done, total)
+
+  async function prepare(operations: QueuedOperation[]): Promise<PreparedOperation[]> {
+    const tables = [...new Set(operations.map(operation => operation.table))]
+    const preparations = await store.transaction('readwrite', [...tables, OPERATIONS_TABLE], async (tx) => {
+      const list = []
+      for (const operation of operations) list.push(await prepareOperation(tx, operation.seq, client.tables[operation.table]!, now()))
+      return list
+    })
+    const prepared: PreparedOperation[] = []
+    for (const [index, preparation] of preparations.entries()) {
+      if (preparation.type === 'send') {
+        prepared.push(preparation.prepared)
+        continue
+      }
+      if (preparation.type === 'blocked') blocked.add(itemKey(operations[index]!))
+      done += 1
+    }
+    return prepared
+  }
+
+  async function settle(prepared: PreparedOperation[], outcomes: PushOutcome[]): Promise<Settled[]> {
+    const tables = [...new Set(prepared.map(entry => entry.operation.table))]
+    return store.transaction('readwrite', [...tables, OPERATIONS_TABLE, CONFLICTS_TABLE], async (tx) => {
+      const list: Settled[] = []
+      for (const [index, entry] of prepared.entries()) list.push(await settleOutcome(tx, entry, outcomes[index]!, now()))
+      return list
+    })
+  }
+
+  /** Sends prepared operations (a batch when possible) and writes their outcomes. */
+  async function send(prepared: PreparedOperation[]): Promise<Settled[]> {
+    try {
+      let outcomes: PushOutcome[] | 'refused' = 'refused'
+      if (tableClient.batchSupported === true && !batchRefused) {
+        outcomes = await sendBatch(tableClient, prepared)
+        if (outcomes === 'refused') batchRefused = true
+        else result.batched = true
+      }
+      if (outcomes === 'refused') {
+        outcomes = []
+        for (const entry of prepared) {
+          const previous = outcomes.at(-1)
+          // after a stop the rest is not sent: it goes back to pending with the same reason
+          outcomes.push(previous?.type === 'stop' ? previous : await sendSingle(tableClient, entry))
+        }
+      }
+      return await settle(prepared, outcomes)
+    }
+    catch (error) {
+      // an unexpected failure (local store, a bug): nothing stays inflight
+      await settle(prepared, prepared.map(() => ({ type: 'stop', reason: 'server', error: error as Error }))).catch(() => {})
+      throw error
+    }
+  }
+
+  /** Counts one settled operation; a conflict goes to the handler, and a resolution that keeps the operation retries it. */
+  async function report(entry: PreparedOperation, settled: Settled): Promise<void> {
+    const { operation } = entry
+    switch (settled.type) {
+      case 'stop':
+        result.stopped ??= { reason: settled.reason, error: settled.error }
+        return
+      case 'success':
+        result.pushed += 1
+        break
+      case 'failed':
+        result.errors.push({ operation: settled.operation, status: settled.status, message: settled.message })
+        blocked.add(itemKey(operation))
+        break
+      case 'conflict': {
+        const next = await handle(settled.record)
+        if (next === 'kept') {
+          result.conflicts.push(settled.record)
+          blocked.add(itemKey(operation))
+        }
+        // after a stop nothing more is sent: the resolved operation waits, pending, for the next push
+        if (next === 'retry' && !result.stopped) return retry(operation)
+        break
+      }
+      case 'gone':
+        break
+    }
+    done += 1
+  }
+
+  async function retry(operation: QueuedOperation): Promise<void> {
+    const prepared = await prepare([operation])
+    if (!prepared.length) return
+    const [settled] = await send(prepared)
+    return report(prepared[0]!, settled!)
+  }
+
+  /** Asks the handler: `kept` (no resolution), `retry` (the operation is pending again) or `resolved` (it is gone). */
+  async function handle(record: ConflictRecord): Promise<'kept' | 'retry' | 'resolved'> {
+    const count = handled.get(record.operationSeq) ?? 0
+    if (!conflictHandler || count >= MAX_HANDLER_RETRIES) return 'kept'
+    let resolution: Resolution | undefined
+    try {
+      resolution = await conflictHandler(record)
+      if (!resolution) return 'kept'
+      handled.set(record.operationSeq, count + 1)
+      await resolveConflict({ client, now }, record.id, resolution)
+    }
+    catch (error) {
+      if (isOfflineSyncError(error, 'STORAGE')) throw error
+      // a handler that throws, or a merge item that does not fit the table: the conflict waits for the user
+      return 'kept'
+    }
+    return resolution.choice === 'client' || resolution.choice === 'merge' ? 'retry' : 'resolved'
+  }
+
+  const batching = () => tableClient.batchSupported === true && !batchRefused
+  let cursor = 0
+  while (!result.stopped) {
+    // every round reads what was queued after the last round (local writes go on during a push)
+    const after = cursor
+    const queue = await store.transaction('readonly', [OPERATIONS_TABLE], tx => tx.query<QueuedOperation>(OPERATIONS_TABLE, { filter: operation => operation.seq > after }))
+    if (!queue.length) break
+    cursor = queue.at(-1)!.seq
+    const planned = queue.filter((operation) => {
+      // operations of tables this client does not declare belong to another client: left alone
+      if (!Object.hasOwn(client.tables, operation.table)) return false
+      if (operation.state === 'conflict' || operation.state === 'inflight') blocked.add(itemKey(operation))
+      return !blocked.has(itemKey(operation))
+    })
+    total += planned.length
+    progress()
+    let index = 0
+    while (index < planned.length && !result.stopped) {
+      const size = batching() ? Math.max(1, tableClient.maxBatchSize) : 1
+      const chunk: QueuedOperation[] = []
+      const keys = new Set<string>()
+      while (index < planned.length && chunk.length < size) {
+        const operation = planned[index]!
+        const key = itemKey(operation)
+        if (keys.has(key)) break
+        index += 1
+        if (blocked.has(key)) {
+          done += 1
+          continue
+        }
+        keys.add(key)
+        chunk.push(operation)
+      }
+      const prepared = chunk.length ? await prepare(chunk) : []
+      if (prepared.length) {
+        const settled = await send(prepared)
+        for (const [position, entry] of prepared.entries()) await report(entry, settled[position]!)
+      }
+      progress()
+    }
+  }
+  return result
+}
