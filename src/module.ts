@@ -63,6 +63,11 @@ export default defineNuxtModule<ModuleOptions>({
       { name: 'OfflineSyncErrorCode', from: resolve('./runtime/core/errors'), type: true },
       { name: 'SyncRow', from: resolve('./runtime/types'), type: true },
       { name: 'SyncTableName', from: resolve('./runtime/types'), type: true },
+      { name: 'useSyncContext', from: resolve('./runtime/composables/useSyncContext') },
+      ...['ConflictRecord', 'Resolution', 'PushResult', 'PullResult', 'PurgeOptions', 'NamedQuery', 'SyncStatus', 'SyncActivity', 'WatermarkRecord']
+        .map(name => ({ name, from: resolve('./runtime/core/sync/contract'), type: true })),
+      ...['SyncErrorInfo', 'PushSummary', 'SyncProgress'].map(name => ({ name, from: resolve('./runtime/stores/sync-state'), type: true })),
+      ...['OfflineSyncRequestContext', 'OfflineSyncConflictContext'].map(name => ({ name, from: resolve('./runtime/hooks'), type: true })),
     ])
     addTypeTemplate({
       filename: 'types/offline-sync.d.ts',

@@ -2,6 +2,8 @@ import { toValue, type MaybeRefOrGetter, type ShallowRef } from 'vue'
 import { useNuxtApp } from '#imports'
 import type { QuerySpec } from '../core/store'
 import type { SyncClient } from '../core/sync-client'
+import type { SyncContext } from '../core/sync/context'
+import type { PullResult, PurgeOptions } from '../core/sync/contract'
 import type { SyncRow, SyncTableName, SystemColumns } from '../types'
 import { useSubscribable, type LiveOptions } from './useSubscribable'
 
@@ -23,6 +25,18 @@ export interface UseSyncTable<T extends object> {
    * the calling component or effect scope is disposed.
    */
   live(spec?: MaybeRefOrGetter<QuerySpec<T & SystemColumns> | undefined>, options?: LiveOptions): Readonly<ShallowRef<(T & SystemColumns)[] | undefined>>
+  /**
+   * Brings the server's rows into the local store (pushing this table's queued changes first). With a
+   * `queryName` it is incremental: only rows changed since that query's last pull; a named query of the
+   * `queries` option brings its filter when `filter` is omitted. Without one, every row is fetched.
+   * Rejects at once with `OfflineError` while offline.
+   */
+  pull(queryName?: string, filter?: string): Promise<PullResult>
+  /**
+   * Removes the local rows (all, or those `options.filter` accepts) and resets the table's watermarks.
+   * `PendingOperationsError` while the table has queued changes, unless `force` (which drops them too).
+   */
+  purge(options?: PurgeOptions): Promise<void>
 }
 
 /**
@@ -35,6 +49,7 @@ export function useSyncTable<T extends object>(name: SyncTableName): UseSyncTabl
 export function useSyncTable(name: string): UseSyncTable<object> {
   const nuxtApp = useNuxtApp()
   const table = (nuxtApp.$offlineSync as SyncClient).table<object>(name)
+  const context = nuxtApp.$offlineSyncContext as SyncContext
   return {
     name: table.name,
     insert: item => table.insert(item),
@@ -44,5 +59,7 @@ export function useSyncTable(name: string): UseSyncTable<object> {
     list: spec => table.list(spec),
     count: spec => table.count(spec),
     live: (spec, options) => useSubscribable(nuxtApp, () => toValue(spec), value => table.observeList(value), options),
+    pull: (queryName, filter) => context.pull(table.name, queryName, filter),
+    purge: options => context.purge(table.name, options),
   }
 }

@@ -1,16 +1,23 @@
 import { defineNuxtPlugin, useRuntimeConfig } from '#imports'
 import type { PublicRuntimeOptions } from '../../options'
 import { createSyncClient, type SyncClient } from '../core/sync-client'
+import type { SyncContext } from '../core/sync/context'
 import { createDexieStore } from '../dexie/dexie-store'
+import { createBrowserSyncContext } from '../browser/browser-context'
+import { afterHydration } from '../composables/afterHydration'
 
 /**
- * Browser side: the sync client over IndexedDB (Dexie), from `runtimeConfig.public.offlineSync`.
- * Available as `useNuxtApp().$offlineSync`; the composables use it.
+ * Browser side: the sync client over IndexedDB (Dexie), from `runtimeConfig.public.offlineSync`, and its sync
+ * context (push, pull, purge, conflicts). Available as `useNuxtApp().$offlineSync` (the client) and
+ * `$offlineSyncContext` (the context); the composables and the store use them.
+ * The context starts once the app has hydrated (push, then pull the named queries, when online and
+ * `sync.auto`), follows the browser's `online`/`offline` events and is disposed when the app unmounts.
  */
 export default defineNuxtPlugin({
   name: 'offline-sync',
-  setup() {
-    const options = useRuntimeConfig().public.offlineSync as PublicRuntimeOptions
+  setup(nuxtApp) {
+    const config = useRuntimeConfig()
+    const options = config.public.offlineSync as PublicRuntimeOptions
     // the globals as they are now (not when Dexie was loaded), so a polyfill installed by a test setup counts;
     // getters, read by the store: where reading `indexedDB` throws (SecurityError), the app still starts and
     // every store call fails with a StorageError
@@ -25,6 +32,23 @@ export default defineNuxtPlugin({
       },
     })
     const client: SyncClient = createSyncClient({ store })
-    return { provide: { offlineSync: client } }
+    const context: SyncContext = createBrowserSyncContext({ client, options, hooks: nuxtApp.hooks, appBaseURL: config.app.baseURL })
+
+    const online = () => context.setOnline(true)
+    const offline = () => context.setOnline(false)
+    window.addEventListener('online', online)
+    window.addEventListener('offline', offline)
+    let disposed = false
+    afterHydration(nuxtApp, () => {
+      // start() never throws: its errors land in the status (`useSyncStore().lastError`)
+      if (!disposed) void context.start()
+    })
+    nuxtApp.vueApp.onUnmount(() => {
+      disposed = true
+      window.removeEventListener('online', online)
+      window.removeEventListener('offline', offline)
+      context.dispose()
+    })
+    return { provide: { offlineSync: client, offlineSyncContext: context } }
   },
 })

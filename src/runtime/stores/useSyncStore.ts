@@ -1,19 +1,23 @@
-import { onScopeDispose, shallowRef, watch } from 'vue'
+import { computed, onScopeDispose, shallowRef, watch } from 'vue'
 import { defineStore } from 'pinia'
 import { useOnline } from '@vueuse/core'
 import { useNuxtApp } from '#imports'
 import type { QueuedOperation } from '../core/operation'
 import type { SyncClient } from '../core/sync-client'
+import type { SyncContext } from '../core/sync/context'
+import type { ConflictRecord, NamedQuery, PullResult, PurgeOptions, PushResult, Resolution, SyncActivity, SyncStatus, WatermarkRecord } from '../core/sync/contract'
 import { afterHydration } from '../composables/afterHydration'
+import { errorInfo, storeStatus, type StoreStatus, type SyncProgress } from './sync-state'
 
 /**
  * The sync state of the app, for components and the DevTools tab; its state is serialisable. The browser's
- * state (network, queue) is read on the client only and only after hydration, so the first client render
- * matches the server's (online, empty queue).
- * Push, pull, conflicts and progress join this store with the sync feature.
+ * state (network, queue, conflicts, watermarks, sync status) is read on the client only and only after
+ * hydration, so the first client render matches the server's (online, nothing queued, idle).
+ * Its actions run on the app's sync context (`useSyncContext()`): one push, pull or purge at a time.
  */
 export const useSyncStore = defineStore('offline-sync', () => {
   const nuxtApp = useNuxtApp()
+  const context = nuxtApp.$offlineSyncContext as SyncContext
   /** Whether the browser reports a network connection (`navigator.onLine`); `true` on the server. */
   const online = shallowRef(true)
   /**
@@ -25,11 +29,44 @@ export const useSyncStore = defineStore('offline-sync', () => {
   const pendingCount = shallowRef(0)
   /** Message of the last failure to read the queue (e.g. a `StorageError`), until the next successful read. */
   const error = shallowRef<string>()
+  /** Conflicts waiting for a resolution (`resolve`), oldest first. */
+  const conflicts = shallowRef<ConflictRecord[]>([])
+  /** The watermark of every incremental (named) pull. */
+  const watermarks = shallowRef<WatermarkRecord[]>([])
+  /** What the sync context does now: `idle`, or a push/pull (with its progress) or purge. */
+  const activity = shallowRef<SyncActivity>({ kind: 'idle' })
+  /** The last push, with its result (pushed, conflicts, errors, `stopped` when the network/auth/server stopped it). */
+  const lastPush = shallowRef<StoreStatus['lastPush']>()
+  /** The last pull (or pulls of `pullAll`/`sync`), with each table's result. */
+  const lastPull = shallowRef<StoreStatus['lastPull']>()
+  /** The last error of a push, pull or purge (cleared by the next success), as plain data. */
+  const lastError = shallowRef<StoreStatus['lastError']>()
+  /** Epoch ms of the next automatic retry after a stopped push or failed pull, when one is scheduled. */
+  const nextRetryAt = shallowRef<number>()
+  /** The named queries (from the `queries` option, plus `addQuery`): pulled on start, on reconnect and by `sync()`. */
+  const queries = shallowRef<Record<string, NamedQuery>>(context.queries())
+
+  /** Whether a push, pull or purge is running. */
+  const syncing = computed(() => activity.value.kind !== 'idle')
+  /** The running push (`done` of `total` operations) or pull (`rows` and `pages` so far); `undefined` otherwise. */
+  const progress = computed<SyncProgress | undefined>(() => {
+    const now = activity.value
+    return now.kind === 'push' || now.kind === 'pull' ? now : undefined
+  })
+
+  function applyStatus(status: SyncStatus): void {
+    const next = storeStatus(status)
+    activity.value = next.activity
+    lastPush.value = next.lastPush
+    lastPull.value = next.lastPull
+    lastError.value = next.lastError
+    nextRetryAt.value = next.nextRetryAt
+  }
 
   if (import.meta.client) {
     const client = nuxtApp.$offlineSync as SyncClient
     const network = useOnline()
-    let unsubscribe: (() => void) | undefined
+    const unsubscribes: (() => void)[] = []
     let hydrated = false
     let disposed = false
     watch(network, (value) => {
@@ -39,19 +76,70 @@ export const useSyncStore = defineStore('offline-sync', () => {
       if (disposed) return
       hydrated = true
       online.value = network.value
-      unsubscribe = client.observeQueue().subscribe((next) => {
+      unsubscribes.push(client.observeQueue().subscribe((next) => {
         operations.value = next.head
         pendingCount.value = next.count
         error.value = undefined
       }, (e) => {
-        error.value = e instanceof Error ? e.message : String(e)
-      })
+        error.value = errorInfo(e).message
+      }))
+      unsubscribes.push(context.observeConflicts().subscribe((next) => {
+        conflicts.value = next
+      }, (e) => {
+        error.value = errorInfo(e).message
+      }))
+      unsubscribes.push(context.observeWatermarks().subscribe((next) => {
+        watermarks.value = next
+      }, (e) => {
+        error.value = errorInfo(e).message
+      }))
+      unsubscribes.push(context.subscribeStatus(applyStatus))
+      applyStatus(context.status())
     })
     onScopeDispose(() => {
       disposed = true
-      unsubscribe?.()
+      for (const unsubscribe of unsubscribes.splice(0)) unsubscribe()
     })
   }
 
-  return { online, operations, pendingCount, error }
+  /** Pushes the whole queue; rejects with `OfflineError` at once while offline. A stopped push resolves (see `stopped`) and retries on its own. */
+  function push(): Promise<PushResult> {
+    return context.push()
+  }
+  /** Pulls `table`; with a `queryName`, incrementally (a named query of the table brings its filter when `filter` is omitted). */
+  function pull(table: string, queryName?: string, filter?: string): Promise<PullResult> {
+    return context.pull(table, queryName, filter)
+  }
+  /** Pulls every named query, in declaration order. */
+  function pullAll(): Promise<PullResult[]> {
+    return context.pullAll()
+  }
+  /** Pushes, then pulls every named query. */
+  function sync(): Promise<{ push: PushResult, pulls: PullResult[] }> {
+    return context.sync()
+  }
+  /** Removes the local rows of `table` (all, or those `filter` accepts) and resets its watermarks; `PendingOperationsError` while it has queued operations, unless `force`. */
+  function purge(table: string, options?: PurgeOptions): Promise<void> {
+    return context.purge(table, options)
+  }
+  /** Ends a conflict: `{ choice: 'client' | 'server' | 'discard' }` or `{ choice: 'merge', item }`. */
+  function resolve(conflict: ConflictRecord | string, resolution: Resolution): Promise<void> {
+    return context.resolve(typeof conflict === 'string' ? conflict : conflict.id, resolution)
+  }
+  /** Adds or replaces a named query (pulled from now on by `pullAll`, `sync`, reconnects and the interval). */
+  function addQuery(name: string, query: NamedQuery): void {
+    context.addQuery(name, query)
+    queries.value = context.queries()
+  }
+  function removeQuery(name: string): void {
+    context.removeQuery(name)
+    queries.value = context.queries()
+  }
+
+  return {
+    online, operations, pendingCount, error,
+    conflicts, watermarks, activity, lastPush, lastPull, lastError, nextRetryAt, queries,
+    syncing, progress,
+    push, pull, pullAll, sync, purge, resolve, addQuery, removeQuery,
+  }
 })

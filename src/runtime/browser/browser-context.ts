@@ -1,0 +1,88 @@
+import type { PublicRuntimeOptions } from '../../options'
+import type { SyncClient } from '../core/sync-client'
+import type { ConflictHandler } from '../core/sync/contract'
+import { createSyncContext, type SyncContext } from '../core/sync/context'
+import { createTableClient } from '../core/sync/table-client'
+import type { OfflineSyncConflictContext, OfflineSyncRequestContext } from '../hooks'
+
+/** What the browser context needs from Nuxt: its runtime hooks. */
+export interface BrowserSyncHooks {
+  callHook(name: 'offline-sync:request', ctx: OfflineSyncRequestContext): Promise<unknown> | unknown
+  callHook(name: 'offline-sync:conflict', ctx: OfflineSyncConflictContext): Promise<unknown> | unknown
+}
+
+/**
+ * The URL of the table endpoints: an absolute `backend` as it is; a path is one of this app, under its
+ * `app.baseURL` (fetch resolves it against the page's origin).
+ */
+export function backendUrl(backend: string, appBaseURL = '/'): string {
+  if (/^[a-z][a-z\d+.-]*:\/\//i.test(backend)) return backend
+  const base = appBaseURL.endsWith('/') ? appBaseURL : `${appBaseURL}/`
+  return base + backend.replace(/^\/+/, '')
+}
+
+/**
+ * `fetch` that lets the `offline-sync:request` hook see and change each request first (headers, URL). A hook
+ * that throws fails the request like a network error: the push stops and is retried later.
+ */
+export function hookedFetch(hooks: BrowserSyncHooks, fetchFn: typeof globalThis.fetch = (input, init) => globalThis.fetch(input, init)): typeof globalThis.fetch {
+  return async (input, init = {}) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    const ctx: OfflineSyncRequestContext = {
+      method: (init.method ?? 'GET').toUpperCase(),
+      url,
+      headers: Object.fromEntries(new Headers(init.headers).entries()),
+    }
+    await hooks.callHook('offline-sync:request', ctx)
+    return fetchFn(ctx.url, { ...init, headers: ctx.headers })
+  }
+}
+
+/** The conflict handler that asks the `offline-sync:conflict` hook for a resolution. */
+export function hookedConflictHandler(hooks: BrowserSyncHooks): ConflictHandler {
+  return async (conflict) => {
+    const ctx: OfflineSyncConflictContext = { conflict, resolution: undefined }
+    await hooks.callHook('offline-sync:conflict', ctx)
+    return ctx.resolution
+  }
+}
+
+/** An exclusive section shared by every tab of the origin (Web Locks), or none where the browser has no locks. */
+export function webLock(name: string): (<T>(fn: () => Promise<T>) => Promise<T>) | undefined {
+  const locks = typeof navigator === 'undefined' ? undefined : navigator.locks
+  if (!locks || typeof locks.request !== 'function') return undefined
+  return <T>(fn: () => Promise<T>) => locks.request(name, () => fn()) as Promise<T>
+}
+
+export interface BrowserContextOptions {
+  client: SyncClient
+  options: PublicRuntimeOptions
+  hooks: BrowserSyncHooks
+  appBaseURL?: string
+}
+
+/**
+ * The sync context of a tab: the table client on `backend` (through the request hook), the named queries and
+ * sync options of the module, conflicts through the conflict hook, one push/pull/purge at a time across tabs
+ * (Web Lock `offline-sync:<databaseName>`) and the browser's network state. Not started: call `start()`.
+ */
+export function createBrowserSyncContext({ client, options, hooks, appBaseURL }: BrowserContextOptions): SyncContext {
+  const { sync } = options
+  const tableClient = createTableClient({
+    baseUrl: backendUrl(options.backend, appBaseURL),
+    apiVersion: sync.apiVersion,
+    fetch: hookedFetch(hooks),
+  })
+  return createSyncContext({
+    client,
+    tableClient,
+    queries: options.queries,
+    conflictHandler: hookedConflictHandler(hooks),
+    pageSize: sync.pageSize,
+    retry: sync.retry,
+    interval: sync.interval,
+    auto: sync.auto,
+    lock: webLock(`offline-sync:${options.databaseName}`),
+    online: typeof navigator === 'undefined' ? true : navigator.onLine !== false,
+  })
+}

@@ -1,0 +1,38 @@
+// Types of the module's Nuxt runtime hooks in the browser (`nuxtApp.hook('offline-sync:…')`). The server's table
+// hooks are Nitro hooks with their own types (`runtime/server/hooks.d.ts`).
+import type { ConflictRecord, Resolution } from './core/sync/contract'
+
+/**
+ * Context of `offline-sync:request`: one HTTP request of push or pull, before it is sent. Change it in place:
+ * add or replace `headers` (e.g. `X-ZUMO-AUTH` or `Authorization`), or point `url` elsewhere.
+ */
+export interface OfflineSyncRequestContext {
+  /** `GET`, `POST`, `PATCH`, `PUT` or `DELETE`. */
+  readonly method: string
+  /** The full URL of the request. */
+  url: string
+  /** The request headers; the module's own (`zumo-api-version`, `accept`, `if-match`, …) arrive in lower case. */
+  headers: Record<string, string>
+}
+
+/**
+ * Context of `offline-sync:conflict`: a push met a conflict (409/412). Set `resolution` to settle it at once
+ * (the push then retries the operation); leave it unset to keep the conflict for the user (`useSyncStore().conflicts`).
+ */
+export interface OfflineSyncConflictContext {
+  readonly conflict: ConflictRecord
+  resolution?: Resolution
+}
+
+/** The browser-side runtime hooks of nuxt-offline-sync. */
+export interface OfflineSyncRuntimeHooks {
+  /** Before every request of push and pull: add auth headers, rewrite the URL. A hook that throws fails the request like a network error (the push stops and retries later; nothing is lost). */
+  'offline-sync:request': (ctx: OfflineSyncRequestContext) => void | Promise<void>
+  /** When a push records a conflict: set `ctx.resolution` to resolve it automatically. */
+  'offline-sync:conflict': (ctx: OfflineSyncConflictContext) => void | Promise<void>
+}
+
+declare module '#app' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface RuntimeNuxtHooks extends OfflineSyncRuntimeHooks {}
+}
