@@ -54,7 +54,9 @@ describe('useSyncStore', () => {
     await expect.poll(() => sync.pendingCount).toBe(1)
     const state = useNuxtApp().$pinia.state.value['offline-sync']
     expect(JSON.parse(JSON.stringify(state))).toEqual(state)
-    expect(Object.keys(state!).sort()).toEqual(['error', 'online', 'operations', 'pendingCount'])
+    expect(Object.keys(state!).sort()).toEqual([
+      'activity', 'conflicts', 'error', 'lastError', 'lastPull', 'lastPush', 'nextRetryAt', 'online', 'operations', 'pendingCount', 'queries', 'watermarks',
+    ])
   })
 
   it('follows the browser going offline and online', async () => {
