@@ -34,7 +34,8 @@ async function seed(c: TableClient, tag: string, count: number): Promise<ServerI
 
 describe('table client, protocol v2 (default)', () => {
   it('insert strips system columns, answers the server item; get reads it back', async () => {
-    const c = client()
+    const bodies: unknown[] = []
+    const c = client({ fetch: (input, init) => (bodies.push(JSON.parse(String(init?.body ?? null))), fetch(input, init)) })
     expect(c.apiVersion).toBe('2.0.0')
     const id = newId()
     const created = await c.insert('items', { id, text: 'a', done: false, version: 'mine', updatedAt: '2000-01-01T00:00:00.000Z', deleted: true, createdAt: 'x' })
@@ -43,6 +44,7 @@ describe('table client, protocol v2 (default)', () => {
     expect(created.version).not.toBe('mine')
     expect(created.updatedAt).toMatch(TIMESTAMP)
     expect(created.updatedAt).not.toBe('2000-01-01T00:00:00.000Z')
+    expect(bodies).toEqual([{ id, text: 'a', done: false }])
     expect(await c.get('items', id)).toEqual(created)
     expect(await c.get('items', newId('unknown'))).toBeUndefined()
   })
@@ -53,10 +55,14 @@ describe('table client, protocol v2 (default)', () => {
     expect(created.id.length).toBeGreaterThan(0)
   })
 
-  it('update is a PATCH merge with If-Match: columns not sent keep their values', async () => {
-    const c = client()
+  it('update is a PATCH merge without system columns, with If-Match: columns not sent keep their values', async () => {
+    const sent: RequestInit[] = []
+    const c = client({ fetch: (input, init) => (sent.push(init!), fetch(input, init)) })
     const created = await c.insert('items', { id: newId(), text: 'keep me', done: false })
-    const updated = await c.update('items', { id: created.id, done: true, version: 'ignored', updatedAt: 'ignored' }, created.version)
+    const updated = await c.update('items', { id: created.id, done: true, version: 'stale', updatedAt: 'ignored', deleted: false }, created.version)
+    expect(sent[1]!.method).toBe('PATCH')
+    expect(JSON.parse(String(sent[1]!.body))).toEqual({ id: created.id, done: true })
+    expect(new Headers(sent[1]!.headers).get('if-match')).toBe(`"${created.version}"`)
     expect(updated).toMatchObject({ id: created.id, text: 'keep me', done: true })
     expect(updated.version).not.toBe(created.version)
     expect(await c.get('items', created.id)).toEqual(updated)
