@@ -9,10 +9,12 @@ import { newId, startHarness, TIMESTAMP, type Harness } from '../conformance/sup
 
 /** The table client against this package's server (in process, PGlite): every outcome of a single request. */
 const PAGE_SIZE = 3
+const MAX_BATCH = 4
 let h: Harness
 beforeAll(async () => {
   h = await startHarness('embedded', {
     pageSize: PAGE_SIZE,
+    maxBatchSize: MAX_BATCH,
     tables: {
       items: { columns: { text: 'string', done: 'boolean', tag: 'string' } },
       notes: { columns: { text: 'string' }, owner: 'userId' },
@@ -255,6 +257,59 @@ describe('table client, protocol v3', () => {
     expect(first.nextLink).toMatch(new RegExp(`^${h.url}/tables/items\\?`))
     const next = await h.request('GET', first.nextLink!.slice(h.url.length), { version: '3.0.0' })
     expect(next.json.items).toEqual(rows.slice(v3PageSize))
+  })
+})
+
+describe('table client: batch push against the server', () => {
+  it('learns the announcement from the first answer; results in request order, each as its single request', async () => {
+    const c = client()
+    expect(c.batchSupported).toBeUndefined()
+    const stored = await c.insert('items', { id: newId(), text: 'stored' })
+    expect([c.batchSupported, c.maxBatchSize]).toEqual([true, MAX_BATCH])
+    const fresh = newId()
+    const results = await c.batch([
+      { table: 'items', kind: 'insert', id: fresh, item: { id: fresh, text: 'new', version: 'x' } },
+      { table: 'items', kind: 'update', id: stored.id, item: { id: stored.id, done: true }, version: stored.version },
+      { table: 'items', kind: 'update', id: stored.id, item: { id: stored.id, text: 'stale' }, version: stored.version },
+      { table: 'items', kind: 'insert', id: stored.id, item: { id: stored.id, text: 'dup' } },
+    ])
+    expect(results.map(result => result.status)).toEqual([201, 200, 412, 409])
+    expect(results[0]!.item).toMatchObject({ id: fresh, text: 'new', deleted: false })
+    expect(results[1]!.item).toMatchObject({ id: stored.id, text: 'stored', done: true })
+    expect(results[2]!.item).toEqual(results[1]!.item)
+    expect(results[3]!.item).toEqual(results[1]!.item)
+    expect(await c.get('items', stored.id)).toEqual(results[1]!.item)
+    const deleted = await c.batch([
+      { table: 'items', kind: 'delete', id: fresh, version: results[0]!.item!.version },
+      { table: 'items', kind: 'delete', id: newId('never') },
+      { table: 'items', kind: 'insert', id: newId(), item: { nope: 1 } },
+    ])
+    expect(deleted.map(result => result.status)).toEqual([200, 404, 400])
+    expect(deleted[0]!.item).toMatchObject({ id: fresh, deleted: true })
+    expect(deleted[2]!.error).toMatch(/nope/)
+  })
+
+  it('more operations than announced is an HttpError 400; a v3 batch deletes with 204', async () => {
+    const c = client({ apiVersion: '3.0.0' })
+    const ids = Array.from({ length: MAX_BATCH + 1 }, () => newId())
+    const error = await caught(c.batch(ids.map(id => ({ table: 'items', kind: 'insert' as const, id, item: { id } }))))
+    expect(error).toBeInstanceOf(HttpError)
+    expect((error as HttpError).status).toBe(400)
+    const created = await c.insert('items', { id: ids[0], text: 'v3' })
+    const results = await c.batch([{ table: 'items', kind: 'delete', id: created.id, version: created.version }])
+    expect(results).toEqual([{ status: 204 }])
+  })
+
+  it('a server without the batch endpoint: batchSupported false after the first success', async () => {
+    const plain = await startHarness('embedded', { maxBatchSize: 0, tables: { items: { columns: { text: 'string' } } } })
+    try {
+      const c = createTableClient({ baseUrl: `${plain.url}/tables` })
+      await c.list('items')
+      expect(c.batchSupported).toBe(false)
+    }
+    finally {
+      await plain.close()
+    }
   })
 })
 
