@@ -41,6 +41,22 @@ describe('the module in a Nuxt app (test/fixtures/server)', async () => {
     expect(existsSync(join(database, 'PG_VERSION'))).toBe(true)
   })
 
+  it('routes POST /tables/$batch to the batch push and announces it on table responses', async () => {
+    const listed = await call('GET', '/tables/todoitem')
+    expect(listed.headers.get('x-offline-sync-batch')).toBe('500')
+    const reply = await call('POST', '/tables/$batch', {
+      operations: [
+        { table: 'todoitem', kind: 'insert', id: 'nuxt-batch', item: { text: 'batched' } },
+        { table: 'todoitem', kind: 'update', id: 'nuxt-batch', item: { complete: true } },
+      ],
+    })
+    expect(reply.status).toBe(200)
+    expect(reply.headers.get('x-offline-sync-batch')).toBe('500')
+    const { results } = await reply.json()
+    expect(results.map((result: { status: number }) => result.status)).toEqual([201, 200])
+    expect(results[1].item).toMatchObject({ id: 'nuxt-batch', text: 'batched', complete: true })
+  })
+
   it('answers protocol errors with status and message, and CORS preflights', async () => {
     const missingVersion = await fetch('/tables/todoitem')
     expect(missingVersion.status).toBe(400)

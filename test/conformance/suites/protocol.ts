@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from 'vitest'
 import { startHarness, type Backend, type Harness } from '../support/harness'
 import { badInputSuite } from './bad-input'
+import { batchSuite } from './batch'
 import { clockSuite } from './clock'
 import { hooksSuite } from './hooks'
 import { ownerSuite } from './owner'
@@ -26,4 +27,5 @@ export function protocolSuite(backend: Backend): void {
   ownerSuite(h)
   hooksSuite(h)
   clockSuite(h, backend)
+  batchSuite(h)
 }
