@@ -90,10 +90,20 @@ function whereAll<Q extends { where: RowQuery['where'] }>(query: Q, filters: Syn
 /**
  * The table server's storage: every statement goes through Kysely with values as parameters. Writes run in
  * a transaction that takes the table's commit-order stamp first (see `db/clock.ts`). With `joined`, `db` is
- * an open transaction (which has taken the stamps) that every write joins.
+ * an open transaction, which every write joins, that has taken the stamps of the `joined` tables.
  */
-export function createRepository(db: SyncKysely, joined = false): Repository {
-  const write = <T>(work: (trx: SyncKysely) => Promise<T>): Promise<T> => joined ? work(db) : db.transaction().execute(work)
+export function createRepository(db: SyncKysely, joined?: ReadonlySet<string>): Repository {
+  /** Runs `work` in the write transaction of `table`, its clock taken first. */
+  async function write<T>(table: string, work: (trx: SyncKysely) => Promise<T>): Promise<T> {
+    if (joined) {
+      if (!joined.has(table)) await takeStamp(db, table)
+      return work(db)
+    }
+    return db.transaction().execute(async (trx) => {
+      await takeStamp(trx, table)
+      return work(trx)
+    })
+  }
   return {
     async list(spec: TableSpec, query: ListQuery): Promise<{ rows: SqlRow[], count?: number }> {
       let select = whereAll(db.selectFrom(spec.name).selectAll() as RowQuery, query.where)
@@ -110,8 +120,7 @@ export function createRepository(db: SyncKysely, joined = false): Repository {
     },
 
     async insert(spec, values, where) {
-      return write(async (trx) => {
-        await takeStamp(trx, spec.name)
+      return write(spec.name, async (trx) => {
         const row = await trx.insertInto(spec.name).values(values).onConflict(conflict => conflict.column('id').doNothing())
           .returningAll().executeTakeFirst()
         if (row) return { row }
@@ -122,8 +131,7 @@ export function createRepository(db: SyncKysely, joined = false): Repository {
     },
 
     async modify(spec, id, where, change) {
-      return write(async (trx) => {
-        await takeStamp(trx, spec.name)
+      return write(spec.name, async (trx) => {
         const current = await whereAll(trx.selectFrom(spec.name).selectAll().where('id', '=', id) as RowQuery, where)
           .forUpdate().executeTakeFirst()
         const writer: RowWriter = {
@@ -139,8 +147,9 @@ export function createRepository(db: SyncKysely, joined = false): Repository {
     async transaction(tables, work) {
       if (joined) throw new Error('[nuxt-offline-sync] a repository transaction cannot be nested')
       return db.transaction().execute(async (trx) => {
-        for (const table of [...new Set(tables)].sort()) await takeStamp(trx, table)
-        return work({ repo: createRepository(trx, true), savepoint: (part, keep) => savepoint(trx, part, keep) })
+        const stamped = new Set(tables)
+        for (const table of [...stamped].sort()) await takeStamp(trx, table)
+        return work({ repo: createRepository(trx, stamped), savepoint: (part, keep) => savepoint(trx, part, keep) })
       })
     },
   }
