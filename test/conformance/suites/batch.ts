@@ -260,6 +260,17 @@ export function batchSuite(harness: () => Harness): void {
       expect(next.updatedAt > (await stored('todos', existing.id)).updatedAt).toBe(true)
     })
 
+    it('concurrent batches writing the same tables in opposite orders all succeed (no lock-order deadlock)', async () => {
+      const prefix = newId('crossed')
+      const pair = (n: number): BatchOperation[][] => [
+        [{ table: 'todos', kind: 'insert', id: `${prefix}-t${n}`, item: {} }, { table: 'pages', kind: 'insert', id: `${prefix}-p${n}`, item: { n } }],
+        [{ table: 'pages', kind: 'insert', id: `${prefix}-q${n}`, item: { n } }, { table: 'todos', kind: 'insert', id: `${prefix}-u${n}`, item: {} }],
+      ]
+      const replies = await Promise.all(Array.from({ length: 6 }, (_, n) => pair(n)).flat().map(operations => batch(operations)))
+      expect(replies.map(reply => reply.status)).toEqual(replies.map(() => 200))
+      expect(replies.flatMap(reply => reply.json.results.map((result: BatchResult) => result.status))).toEqual(replies.flatMap(() => [201, 201]))
+    })
+
     it('a 401 in any operation refuses the whole batch (the client stops there), nothing applied', async () => {
       const before = await h().snapshot()
       const reply = await batch([
