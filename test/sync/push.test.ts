@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { AuthenticationError, HttpError, NetworkError } from '../../src/runtime/core/errors'
+import { AuthenticationError, NetworkError, type HttpError } from '../../src/runtime/core/errors'
 import { CONFLICTS_TABLE, type LocalStore } from '../../src/runtime/core/store'
 import { listConflicts } from '../../src/runtime/core/sync/conflicts'
 import { recoverInflight } from '../../src/runtime/core/sync/push'
@@ -203,8 +203,8 @@ describe.each(MODES)('push: $name', (mode) => {
   })
 
   it('stops at a 401, puts the operation back to pending and leaves the rest of the queue alone', async () => {
-    let user: string | undefined
-    const s = await setup({ headers: () => (user ? { 'x-test-user': user } : {}) })
+    const auth = { user: '' }
+    const s = await setup({ headers: () => (auth.user ? { 'x-test-user': auth.user } : {}) })
     const [a, n, b] = [newId('a'), newId('n'), newId('b')]
     await s.client.table('todos').insert({ id: a, text: 'a' })
     await s.client.table('notes').insert({ id: n, text: 'note' })
@@ -224,7 +224,7 @@ describe.each(MODES)('push: $name', (mode) => {
       expect(queue.map(op => [op.itemId, op.state, op.attempts])).toEqual([[n, 'pending', 1], [b, 'pending', 0]])
       expect(s.requests.sent()).toEqual([`insert:${a}`, `insert:${n}`])
     }
-    user = 'u1'
+    auth.user = 'u1'
     expect(await s.push()).toMatchObject({ pushed: mode.batch ? 3 : 2 })
     expect(await serverItem(h, 'notes', n, 'u1')).toMatchObject({ text: 'note', userId: 'u1' })
     expect(await s.local('notes', n)).toMatchObject({ userId: 'u1' })
