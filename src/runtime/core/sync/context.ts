@@ -1,0 +1,241 @@
+import { DisposedError, OfflineError, UnknownTableError } from '../errors'
+import { observeConflicts, resolveConflict } from './conflicts'
+import { createBackoff } from './context-backoff'
+import { createOutcome, type Outcome } from './context-outcome'
+import { createQueryRegistry } from './context-queries'
+import { createSerialQueue } from './context-serial'
+import { createStatusStore } from './context-status'
+import { defaultTimers, repeat } from './context-timers'
+import type { SyncContext, SyncContextOptions } from './context-types'
+import type { PullResult, PushResult, SyncActivity } from './contract'
+import { pull } from './pull'
+import { purge } from './purge'
+import { push, recoverInflight } from './push'
+import { observeWatermarks } from './watermarks'
+
+export type { ContextTimers } from './context-backoff'
+export type { ExclusiveLock } from './context-serial'
+export type { SyncContext, SyncContextOptions } from './context-types'
+
+const IDLE: SyncActivity = Object.freeze({ kind: 'idle' })
+
+/**
+ * Creates the sync context of one app (tab) over `options.client` (local store and queue) and
+ * `options.tableClient` (the server). Nothing runs until a call or `start()`; see `SyncContext`.
+ */
+export function createSyncContext(options: SyncContextOptions): SyncContext {
+  const { client, tableClient, conflictHandler, pageSize, lock } = options
+  const now = options.now ?? Date.now
+  const timers = options.timers ?? defaultTimers
+  const auto = options.auto ?? true
+  const retry = options.retry === false ? undefined : options.retry ?? {}
+  const queries = createQueryRegistry(client.tables, options.queries)
+  const serial = createSerialQueue(lock)
+  let online = options.online ?? true
+  const state = createStatusStore({ online, activity: IDLE, retryAttempt: 0 })
+  const backoff = createBackoff({
+    baseMs: retry?.baseMs ?? 1000,
+    maxMs: retry?.maxMs ?? 300_000,
+    enabled: retry !== undefined,
+    timers,
+    now,
+    random: options.random ?? Math.random,
+    onRetry: () => background(sync),
+    onChange: () => state.update({ retryAttempt: backoff.attempt, nextRetryAt: backoff.nextAt }),
+  })
+  /** What the scheduled retry is for: `push` and `pull:<table>/<query>` keys that failed and have not succeeded since. */
+  const failing = new Set<string>()
+  let outcome: Outcome | undefined
+  let recovered = false
+  let disposed = false
+  let stopInterval: (() => void) | undefined
+
+  const setActivity = (activity: SyncActivity) => state.update({ activity })
+  const background = (fn: () => Promise<unknown>) => void fn().catch(() => {})
+
+  /** Runs `fn` serialised (and locked); `network`: refused while offline. Settles the outcome into the status. */
+  function action<T>(name: string, network: boolean, fn: () => Promise<T>): Promise<T> {
+    const refusal = () => disposed ? new DisposedError(name) : network && !online ? new OfflineError(name) : undefined
+    const early = refusal()
+    if (early) return Promise.reject(early)
+    return serial.run(async () => {
+      const late = refusal()
+      if (late) throw late
+      outcome = createOutcome()
+      try {
+        return await fn()
+      }
+      catch (error) {
+        outcome.error(error)
+        throw error
+      }
+      finally {
+        settle(outcome)
+        outcome = undefined
+        setActivity(IDLE)
+      }
+    })
+  }
+
+  function settle(done: Outcome): void {
+    if (done.firstError !== undefined) state.update({ lastError: done.firstError as Error })
+    else if (done.keys.size) state.update({ lastError: undefined })
+    for (const [key, result] of done.keys) {
+      if (result === 'retry') failing.add(key)
+      else if (result === 'ok') failing.delete(key)
+    }
+    if (done.retry && !disposed) backoff.fail()
+    else if ([...done.keys.values()].includes('ok') && !failing.size) backoff.reset()
+  }
+
+  async function recover(): Promise<void> {
+    await recoverInflight(client.store)
+    recovered = true
+  }
+
+  async function runPush(): Promise<PushResult> {
+    try {
+      if (lock || !recovered) await recover()
+      setActivity({ kind: 'push', done: 0, total: 0 })
+      const result = await push({ client, tableClient, conflictHandler, now, onProgress: (done, total) => setActivity({ kind: 'push', done, total }) })
+      state.update({ lastPush: { at: now(), result } })
+      if (result.stopped) outcome?.failed('push', result.stopped.error, true)
+      else outcome?.ok('push')
+      return result
+    }
+    catch (error) {
+      outcome?.failed('push', error)
+      throw error
+    }
+  }
+
+  async function runPull(table: string, name: string | undefined, filter: string | undefined): Promise<PullResult> {
+    const key = `pull:${table}/${name ?? ''}`
+    let activity: SyncActivity = { kind: 'pull', table, queryName: name, rows: 0, pages: 0 }
+    setActivity(activity)
+    try {
+      const result = await pull({
+        client,
+        tableClient,
+        pageSize,
+        now,
+        // already inside the serialised section: the implicit push runs directly
+        pushFirst: async () => {
+          const result = await runPush()
+          setActivity(activity)
+          return result
+        },
+        onProgress: (rows, pages) => setActivity(activity = { kind: 'pull', table, queryName: name, rows, pages }),
+      }, table, { name, filter })
+      outcome?.ok(key)
+      return result
+    }
+    catch (error) {
+      outcome?.failed(key, error)
+      throw error
+    }
+  }
+
+  async function runPullAll(): Promise<PullResult[]> {
+    const results: PullResult[] = []
+    let failure: { error: unknown } | undefined
+    for (const [name, query] of queries.entries()) {
+      try {
+        results.push(await runPull(query.table, name, query.filter))
+      }
+      catch (error) {
+        failure ??= { error }
+        // the next query would meet the same network, credentials or server
+        if (outcome?.retry) break
+      }
+    }
+    if (results.length) state.update({ lastPull: { at: now(), results } })
+    if (failure) throw failure.error
+    return results
+  }
+
+  async function runSync(): Promise<{ push: PushResult, pulls: PullResult[] }> {
+    const pushed = await runPush()
+    if (pushed.stopped) throw pushed.stopped.error
+    return { push: pushed, pulls: await runPullAll() }
+  }
+
+  function checkTable(table: string): void {
+    if (!Object.hasOwn(client.tables, table)) throw new UnknownTableError(table)
+  }
+
+  function sync(): Promise<{ push: PushResult, pulls: PullResult[] }> {
+    return action('sync', true, runSync)
+  }
+
+  return {
+    client,
+    tableClient,
+    status: () => state.get(),
+    subscribeStatus: listener => state.subscribe(listener),
+    setOnline(value) {
+      if (disposed || value === online) return
+      online = value
+      state.update({ online })
+      if (!online) return backoff.cancel()
+      failing.clear()
+      backoff.reset()
+      if (auto) background(sync)
+    },
+    push: () => action('push', true, runPush),
+    pull(table, queryName, filter) {
+      try {
+        checkTable(table)
+      }
+      catch (error) {
+        return Promise.reject(error)
+      }
+      const named = queryName === undefined ? undefined : queries.get(queryName)
+      const effective = filter === undefined && named?.table === table ? named.filter : filter
+      return action('pull', true, async () => {
+        const result = await runPull(table, queryName, effective)
+        state.update({ lastPull: { at: now(), results: [result] } })
+        return result
+      })
+    },
+    pullAll: () => action('pull', true, runPullAll),
+    sync,
+    purge(table, purgeOptions) {
+      return action('purge', false, async () => {
+        checkTable(table)
+        setActivity({ kind: 'purge', table })
+        await purge(client, table, purgeOptions)
+        outcome?.ok(`purge:${table}`)
+      })
+    },
+    resolve: (conflictId, resolution) => action('resolve', false, () => resolveConflict({ client, now }, conflictId, resolution)),
+    observeConflicts: () => observeConflicts(client.store),
+    observeWatermarks: () => observeWatermarks(client.store),
+    queries: () => Object.fromEntries(queries.entries()),
+    addQuery: (name, query) => queries.add(name, query),
+    removeQuery: name => queries.remove(name),
+    async start() {
+      if (disposed) return
+      if (!stopInterval && (options.interval ?? 0) > 0) {
+        stopInterval = repeat(timers, options.interval!, () => {
+          if (online && !disposed && serial.pending === 0) background(sync)
+        })
+      }
+      try {
+        await action('recover', false, recover)
+      }
+      catch {
+        // in status.lastError; the next push tries again
+        return
+      }
+      if (auto && online) await sync().catch(() => {})
+    },
+    dispose() {
+      if (disposed) return
+      disposed = true
+      stopInterval?.()
+      stopInterval = undefined
+      backoff.cancel()
+    },
+  }
+}
