@@ -64,7 +64,8 @@ export interface SyncFilterContext extends SyncHookContextBase {
  * `offline-sync:before-write`: transform `item` in place, or throw an h3 error (400/403 with a message) to
  * refuse the write. For an insert `item` is the new row (with its `id`); for an update it holds the columns
  * being written (all user columns for a PUT); for delete and undelete it is the current item (read only).
- * `existing` is the current server item (`null` for an insert). Runs outside the write transaction.
+ * `existing` is the current server item (`null` for an insert). Runs outside the write transaction (in a batch
+ * push, inside the batch's one transaction: do not write to the synced tables through another connection there).
  */
 export interface SyncBeforeWriteContext extends SyncHookContextBase {
   operation: SyncWriteOperation
@@ -78,7 +79,7 @@ export interface SyncBeforeWriteContext extends SyncHookContextBase {
  * `offline-sync:conflict`: the request's version does not match the server's. Leave `resolution` unset to
  * answer 412 (409 for a v2 body version) with the server's item; set it to `'client'` to apply the request
  * anyway (client wins), or to an item whose user columns are stored instead (the operation then succeeds
- * with that item; a delete keeps the row).
+ * with that item; a delete keeps the row). In a batch push it runs inside the batch's transaction, like before-write.
  */
 export interface SyncConflictContext extends SyncHookContextBase {
   operation: Exclude<SyncWriteOperation, 'insert'>
