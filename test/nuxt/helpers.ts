@@ -2,6 +2,7 @@ import { useNuxtApp } from '#imports'
 import type { SyncClient } from '../../src/runtime/core/sync-client'
 import { SYSTEM_TABLES } from '../../src/runtime/core/store'
 import type { TablesDefinition } from '../../src/runtime/core/schema'
+import type { PublicRuntimeOptions } from '../../src/options'
 
 /** The app's sync client (over fake-indexeddb in this environment). */
 export function syncClient(): SyncClient {
@@ -24,10 +25,12 @@ export const FIXTURE_TABLES: TablesDefinition = {
 }
 
 /**
- * Points the app's `backend` at `url` (e.g. a `startHarness` server on 127.0.0.1). Call it while the test file
- * loads (top level): the app starts after that (the environment's beforeAll) and its plugin reads the option then.
+ * Points the app's `backend` at `url` (e.g. a `startHarness` server on 127.0.0.1) and sets `sync.auto` (the
+ * fixture turns it off). Call it while the test file loads (top level): the app starts after that (the
+ * environment's beforeAll) and its plugin reads the options then.
  */
-export function useBackend(url: string): void {
-  const nuxt = (window as unknown as { __NUXT__: { config: { public: { offlineSync: { backend: string } } } } }).__NUXT__
+export function useBackend(url: string, sync: { auto: boolean } = { auto: false }): void {
+  const nuxt = (window as unknown as { __NUXT__: { config: { public: { offlineSync: PublicRuntimeOptions } } } }).__NUXT__
   nuxt.config.public.offlineSync.backend = url
+  nuxt.config.public.offlineSync.sync.auto = sync.auto
 }

@@ -1,6 +1,6 @@
 // The sync store and useSyncTable against a REAL table server of this package (`startHarness`: h3 + PGlite on
 // 127.0.0.1), started while this file loads, before the Nuxt app starts: the client plugin then builds its sync
-// context on that backend, starts it (auto sync) and pulls the fixture's named queries.
+// context on that backend, starts it (`sync.auto` on) and pulls the fixture's named queries.
 import 'fake-indexeddb/auto'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { nextTick } from 'vue'
@@ -15,7 +15,7 @@ afterAll(() => harness.close())
 // on the server before the app starts: the start-up sync brings it
 const seeded = await harness.request('POST', '/tables/todos', { body: { id: 'seed-open', text: 'from the server', done: false } })
 await harness.request('POST', '/tables/todos', { body: { id: 'seed-done', text: 'done on the server', done: true } })
-useBackend(`${harness.url}/tables`)
+useBackend(`${harness.url}/tables`, { auto: true })
 
 /** The server's copy of a todo (`undefined` when it has none). */
 async function serverTodo(id: string): Promise<Record<string, unknown> | undefined> {

@@ -2,7 +2,6 @@ import { toValue, type MaybeRefOrGetter, type ShallowRef } from 'vue'
 import { useNuxtApp } from '#imports'
 import type { QuerySpec } from '../core/store'
 import type { SyncClient } from '../core/sync-client'
-import type { SyncContext } from '../core/sync/context'
 import type { PullResult, PurgeOptions } from '../core/sync/contract'
 import type { SyncRow, SyncTableName, SystemColumns } from '../types'
 import { useSubscribable, type LiveOptions } from './useSubscribable'
@@ -39,6 +38,12 @@ export interface UseSyncTable<T extends object> {
   purge(options?: PurgeOptions): Promise<void>
 }
 
+/** What a table needs of the sync context (`nuxtApp.$offlineSyncContext`). */
+interface TableSync {
+  pull(table: string, queryName?: string, filter?: string): Promise<PullResult>
+  purge(table: string, options?: PurgeOptions): Promise<void>
+}
+
 /**
  * A declared sync table, typed from the `offlineSync.tables` option: `useSyncTable('todos')`.
  * An undeclared name is a type error, and `UnknownTableError` at run time.
@@ -49,7 +54,7 @@ export function useSyncTable<T extends object>(name: SyncTableName): UseSyncTabl
 export function useSyncTable(name: string): UseSyncTable<object> {
   const nuxtApp = useNuxtApp()
   const table = (nuxtApp.$offlineSync as SyncClient).table<object>(name)
-  const context = nuxtApp.$offlineSyncContext as SyncContext
+  const context = nuxtApp.$offlineSyncContext as TableSync
   return {
     name: table.name,
     insert: item => table.insert(item),
