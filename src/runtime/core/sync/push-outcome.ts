@@ -24,6 +24,17 @@ function isTransient(status: number): boolean {
   return status >= 500 || status === 408 || status === 429
 }
 
+/**
+ * The item of a 409/412 answer when it is the server's row, else `undefined`. A server row always carries its
+ * `updatedAt`; an item without one is not the server's: the stock Node server's 409 on a duplicate insert echoes
+ * the request's item (what we sent, system columns stripped), which must not pass for the server's row (it would
+ * make every duplicate-id insert look like our own lost-response retry).
+ */
+function conflictItem(item: unknown): ServerItem | undefined {
+  if (serverItemProblem(item, false)) return undefined
+  return typeof (item as ServerItem).updatedAt === 'string' ? item as ServerItem : undefined
+}
+
 /** The server's `{ error }` message from an error body, else the error's own message. */
 function messageOf(error: HttpError): string {
   const body = error.body
@@ -38,8 +49,7 @@ function messageOf(error: HttpError): string {
  */
 export function outcomeOfError(error: unknown, kind: QueuedOperation['kind']): PushOutcome {
   if (error instanceof ConflictError) {
-    const serverItem = serverItemProblem(error.serverItem, false) ? undefined : error.serverItem as ServerItem
-    return { type: 'conflict', status: error.status, serverItem, message: error.message }
+    return { type: 'conflict', status: error.status, serverItem: conflictItem(error.serverItem), message: error.message }
   }
   if (error instanceof NetworkError) return { type: 'stop', reason: 'network', error }
   if (error instanceof AuthenticationError) return { type: 'stop', reason: 'authentication', error }
@@ -70,8 +80,7 @@ export function outcomeOfBatchResult(result: BatchResult | undefined, operation:
   const { status } = result
   if (status >= 200 && status < 300) return outcomeOfItem(result.item, operation, url)
   if (status === 409 || status === 412) {
-    const serverItem = serverItemProblem(result.item, false) ? undefined : result.item
-    return { type: 'conflict', status, serverItem, message: `${url} answered ${status}: the server's item changed` }
+    return { type: 'conflict', status, serverItem: conflictItem(result.item), message: `${url} answered ${status}: the server's item changed` }
   }
   const body = result.error === undefined ? undefined : { error: result.error }
   if (status === 401) return { type: 'stop', reason: 'authentication', error: new AuthenticationError(url, status, body) }
