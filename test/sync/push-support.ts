@@ -37,7 +37,7 @@ export interface Interception {
   /** Answers in place of the server (the request never reaches it) when it returns a response. */
   respond?: (request: SeenRequest, index: number) => Response | undefined
   /** Runs once the server answered; `'lose'` drops the answer (a network error after the server applied the request). */
-  after?: (request: SeenRequest, index: number) => Promise<'lose' | undefined> | 'lose' | undefined
+  after?: (request: SeenRequest, index: number) => unknown
 }
 
 function opsOf(method: string, path: string, body: unknown): string[] {

@@ -204,7 +204,7 @@ describe.each(MODES)('push: $name', (mode) => {
 
   it('stops at a 401, puts the operation back to pending and leaves the rest of the queue alone', async () => {
     const auth = { user: '' }
-    const s = await setup({ headers: () => (auth.user ? { 'x-test-user': auth.user } : {}) })
+    const s = await setup({ headers: (): Record<string, string> => (auth.user ? { 'x-test-user': auth.user } : {}) })
     const [a, n, b] = [newId('a'), newId('n'), newId('b')]
     await s.client.table('todos').insert({ id: a, text: 'a' })
     await s.client.table('notes').insert({ id: n, text: 'note' })
