@@ -84,6 +84,8 @@ export interface PushMode {
   name: string
   store: 'memory' | 'dexie'
   batch: boolean
+  /** @default '2.0.0' */
+  apiVersion?: '2.0.0' | '3.0.0'
 }
 
 export interface PushSetup {
@@ -104,7 +106,7 @@ export async function pushSetup(h: Harness, mode: PushMode, options: { intercept
   const store = storeFactories.find(factory => factory.kind === mode.store)!.create(PUSH_TABLES)
   const client = createSyncClient({ store })
   const requests = interceptFetch(options.interception)
-  const tableClient = createTableClient({ baseUrl: `${h.url}/tables`, fetch: requests.fetch, headers: options.headers })
+  const tableClient = createTableClient({ baseUrl: `${h.url}/tables`, apiVersion: mode.apiVersion, fetch: requests.fetch, headers: options.headers })
   if (mode.batch) {
     requests.state.active = false
     await tableClient.list('todos', { top: 1 })
