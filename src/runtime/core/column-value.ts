@@ -10,8 +10,17 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate()
 }
 
+/** The protocol's own form, `YYYY-MM-DDTHH:mm:ss.sssZ`: what servers send for every date of every pulled row. */
+const CANONICAL_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
 /** An ISO 8601 date or date-time with a zone, as `…sssZ`; `undefined` when it is not one or names no real moment. */
 export function parseIsoDate(text: string): string | undefined {
+  // Fast path (a pull converts several dates per row): a canonical text that survives the round trip through
+  // `Date` unchanged is a real moment in range, exactly what the full check below would return.
+  if (CANONICAL_DATE.test(text) && !text.startsWith('0000')) {
+    const time = Date.parse(text)
+    if (!Number.isNaN(time) && new Date(time).toISOString() === text) return text
+  }
   const m = ISO_DATE.exec(text)
   if (!m) return undefined
   const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number) as [number, number, number, number, number, number]

@@ -125,7 +125,7 @@ describe('dates', () => {
     expect(checkColumnValue('date', input)).toEqual({ ok: true, value: stored })
   })
 
-  it.each(['2023-02-29', '2024-13-01', '2024-00-10', '2024-01-01T10:60Z', '2024-01-01T10:00+24:00', '20240101'])('%s is not a date', (input) => {
+  it.each(['2023-02-29', '2024-13-01', '2024-00-10', '2024-01-01T10:60Z', '2024-01-01T10:00+24:00', '20240101', '2023-02-29T00:00:00.000Z', '2024-04-31T00:00:00.000Z', '2024-01-01T24:00:00.000Z', '0000-01-01T00:00:00.000Z'])('%s is not a date', (input) => {
     expect(parseIsoDate(input)).toBeUndefined()
   })
 })
