@@ -77,37 +77,52 @@ export async function pull(deps: PullDeps, table: string, query?: { name?: strin
   let received = 0
   let largest = 0
   let cursor: PullCursor | undefined
-  let next: Promise<ListPage> | undefined = fetchPage(undefined)
   let completed = false
-  while (next) {
-    const { items }: ListPage = await next
-    if (items.length === 0) break
-    const page = preparePage(source, definition, items, cursor)
-    cursor = page.cursor
-    largest = Math.max(largest, items.length)
-    const last: boolean = items.length < largest
-    received += items.length
-    // the next page travels while this one is written; its failure is reported after the write
-    next = last ? undefined : fetchPage(cursor)
-    next?.catch(() => undefined)
-    if (name !== undefined) {
-      record = {
-        id: watermarkId(table, name),
-        table,
-        queryName: name,
-        filter,
-        updatedAt: cursor.updatedAt,
-        pulledAt: last ? now() : record?.pulledAt ?? 0,
-        rows: last ? received : record?.rows ?? 0,
+  let next: Promise<ListPage> | undefined = fetchPage(undefined)
+  // Pipelined: page N is written while page N+1 is fetched and checked (IndexedDB works off the main thread),
+  // and page N+1's write starts only once page N's has committed, so watermarks advance in order.
+  let writing: Promise<void> = Promise.resolve()
+  try {
+    while (next) {
+      const { items }: ListPage = await next
+      if (items.length === 0) break
+      const page = preparePage(source, definition, items, cursor)
+      cursor = page.cursor
+      largest = Math.max(largest, items.length)
+      const last: boolean = items.length < largest
+      received += items.length
+      next = last ? undefined : fetchPage(cursor)
+      next?.catch(() => undefined) // reported by the await above, once the page before it is written
+      if (name !== undefined) {
+        record = {
+          id: watermarkId(table, name),
+          table,
+          queryName: name,
+          filter,
+          updatedAt: cursor.updatedAt,
+          pulledAt: last ? now() : record?.pulledAt ?? 0,
+          rows: last ? received : record?.rows ?? 0,
+        }
       }
+      const rows = received
+      const watermark = record
+      await writing
+      writing = writePage(store, table, page, watermark).then((counts) => {
+        result.upserted += counts.upserted
+        result.deleted += counts.deleted
+        result.skipped += counts.skipped
+        result.pages += 1
+        deps.onProgress?.(rows, result.pages)
+      })
+      writing.catch(() => undefined) // reported by the next await of `writing`
+      completed = last
     }
-    const counts = await writePage(store, table, page, record)
-    completed = last
-    result.upserted += counts.upserted
-    result.deleted += counts.deleted
-    result.skipped += counts.skipped
-    result.pages += 1
-    deps.onProgress?.(received, result.pages)
+    await writing
+  }
+  catch (error) {
+    // the page already on its way is stored before the pull reports; a storage failure of it wins
+    await writing
+    throw error
   }
 
   if (name !== undefined && !completed) {
