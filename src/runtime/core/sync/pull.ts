@@ -39,6 +39,9 @@ export interface PullDeps {
  *   row changed between pages is neither lost nor duplicated. Each page is written in one transaction; the next
  *   page is requested while it is being written. Rows of ids with queued operations are skipped, deleted rows
  *   are removed. The pull ends on an empty page or on one shorter than the largest seen.
+ * - A named pull that completes stores `pulledAt` and `rows` (rows received); one that received nothing at all
+ *   stores the epoch watermark (`EPOCH_WATERMARK`). Result counts: `upserted` rows put, `deleted` deleted items
+ *   applied (whether or not a local row existed), `skipped` rows with queued operations, `pages` pages written.
  *
  * Errors: `UnknownTableError`, `ValidationError` (bad query or page size), the table client's errors
  * (`NetworkError`, `AuthenticationError`, `HttpError`…) and `ProtocolError` (a bad row: nothing of its page is
