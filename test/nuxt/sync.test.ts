@@ -3,7 +3,7 @@
 // context on that backend, starts it (`sync.auto` on) and pulls the fixture's named queries.
 import 'fake-indexeddb/auto'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
-import { nextTick } from 'vue'
+import { nextTick, watch } from 'vue'
 import { useNuxtApp } from '#imports'
 import { useSyncTable } from '../../src/runtime/composables/useSyncTable'
 import { useSyncStore } from '../../src/runtime/stores/useSyncStore'
@@ -92,6 +92,28 @@ describe('sync against the server', () => {
     const full = await todos.pull(undefined, 'done eq false')
     expect(full.upserted).toBe(total + 1)
     expect(full.watermark).toBeUndefined()
+  })
+
+  it('activity, syncing and progress follow a running push and pull', async () => {
+    const sync = freshStore()
+    const todos = useSyncTable('todos')
+    const seen: unknown[] = []
+    const stop = watch(() => sync.activity, activity => seen.push([activity.kind, sync.syncing, sync.progress]), { flush: 'sync' })
+    try {
+      await todos.insert({ text: 'one', done: false })
+      await todos.insert({ text: 'two', done: false })
+      await sync.push()
+      expect(seen).toContainEqual(['push', true, { kind: 'push', done: 2, total: 2 }])
+      expect(seen.at(-1)).toEqual(['idle', false, undefined])
+
+      seen.length = 0
+      const pulled = await todos.pull()
+      expect(seen).toContainEqual(['pull', true, { kind: 'pull', table: 'todos', queryName: undefined, rows: pulled.upserted + pulled.deleted + pulled.skipped, pages: pulled.pages }])
+      expect(seen.at(-1)).toEqual(['idle', false, undefined])
+    }
+    finally {
+      stop()
+    }
   })
 
   it('purge refuses while changes are queued, and force drops them with the rows and the watermarks', async () => {
