@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { backendUrl, webLock } from '../../../src/runtime/browser/browser-context'
+import { backendUrl } from '../../../src/runtime/browser/browser-context'
 
 describe('backendUrl', () => {
   it('keeps an absolute URL', () => {
@@ -11,13 +11,5 @@ describe('backendUrl', () => {
     expect(backendUrl('/tables', '/')).toBe('/tables')
     expect(backendUrl('/tables', '/app/')).toBe('/app/tables')
     expect(backendUrl('api/tables', '/app')).toBe('/app/api/tables')
-  })
-})
-
-describe('webLock', () => {
-  it('is undefined where the runtime has no Web Locks (each context then runs its calls directly)', () => {
-    const locks = (globalThis.navigator as Navigator | undefined)?.locks
-    if (locks) expect(webLock('offline-sync:x')).toBeTypeOf('function')
-    else expect(webLock('offline-sync:x')).toBeUndefined()
   })
 })
