@@ -107,8 +107,8 @@ export interface ModuleOptions {
    */
   databaseName: string
   /**
-   * Where the client finds the table endpoints: a path on this app (its own server) or the URL of any
-   * Azure Mobile Apps backend.
+   * Where the client finds the table endpoints: a path on this app (its own server; under `app.baseURL`) or the
+   * absolute URL of any Azure Mobile Apps backend (which must allow this origin by CORS).
    * @default '/tables'
    */
   backend: string
