@@ -27,7 +27,7 @@ export const useSyncStore = defineStore('offline-sync', () => {
   const operations = shallowRef<QueuedOperation[]>([])
   /** Number of queued operations, whatever their state. */
   const pendingCount = shallowRef(0)
-  /** Message of the last failure to read the queue (e.g. a `StorageError`), until the next successful read. */
+  /** Message of the last failure to read the local store (queue, conflicts, watermarks; e.g. a `StorageError`), until the queue is read again. */
   const error = shallowRef<string>()
   /** Conflicts waiting for a resolution (`resolve`), oldest first. */
   const conflicts = shallowRef<ConflictRecord[]>([])
