@@ -397,6 +397,35 @@ describe.each(MODES)('push: $name', (mode) => {
     expect(progress.at(-1)).toEqual([2, 2])
   })
 
+  it('an edit made while an update is in flight is pushed against the new version, not as a false conflict', async () => {
+    let edited = false
+    const s = await setup({
+      interception: {
+        async after(request) {
+          if (!edited && request.ops.includes(`update:${id}`)) {
+            edited = true
+            await s.client.table('todos').update({ id, n: 2 })
+          }
+        },
+      },
+    })
+    const id = newId()
+    await s.client.table('todos').insert({ id, text: 'v0', n: 0 })
+    await s.push()
+    const synced = await s.local('todos', id)
+    s.requests.requests.length = 0
+    await s.client.table('todos').update({ id, text: 'v1' })
+    // the edit queues a second update that still carries the version the first one was sent against
+    const result = await s.push()
+    expect(result).toMatchObject({ pushed: 2, conflicts: [], errors: [] })
+    expect(s.requests.sent()).toEqual([`update:${id}`, `update:${id}`])
+    const server = await serverItem(h, 'todos', id)
+    expect(server).toMatchObject({ text: 'v1', n: 2 })
+    expect(server!.version).not.toBe(synced!.version)
+    expect(await s.local('todos', id)).toMatchObject({ text: 'v1', n: 2, version: server!.version })
+    expect(await s.operations()).toEqual([])
+  })
+
   it('leaves an operation another push has in flight alone; recoverInflight hands it back', async () => {
     const s = await setup()
     const [a, b] = [newId('a'), newId('b')]
