@@ -426,6 +426,31 @@ describe.each(MODES)('push: $name', (mode) => {
     expect(await s.operations()).toEqual([])
   })
 
+  it('keeps an operation another tab handed back (recoverInflight) while it was in flight, with the edit collapsed into it', async () => {
+    let edited = false
+    const s = await setup({
+      interception: {
+        async after(request) {
+          if (!edited && request.ops.includes(`insert:${id}`)) {
+            edited = true
+            // a second tab starts: its recoverInflight makes the operation pending, so the next edit collapses into it
+            expect(await recoverInflight(s.store)).toBe(1)
+            await s.client.table('todos').update({ id, text: 'edited' })
+          }
+        },
+      },
+    })
+    const id = newId()
+    await s.client.table('todos').insert({ id, text: 'first' })
+    expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
+    expect(await serverItem(h, 'todos', id)).toMatchObject({ text: 'first' })
+    expect(await s.operations()).toEqual([expect.objectContaining({ kind: 'update', state: 'pending', version: (await serverItem(h, 'todos', id))!.version })])
+    expect(await s.local('todos', id)).toMatchObject({ text: 'edited' })
+    expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
+    expect(await serverItem(h, 'todos', id)).toMatchObject({ text: 'edited' })
+    expect(await s.operations()).toEqual([])
+  })
+
   it('leaves an operation another push has in flight alone; recoverInflight hands it back', async () => {
     const s = await setup()
     const [a, b] = [newId('a'), newId('b')]

@@ -63,13 +63,16 @@ function withSystemColumns(row: Row, server: Row): Row {
  * The server accepted the operation: drop it; store the server's item when no later operation of the item
  * exists (a deleted or absent item removes the row), else copy only its system columns onto the local row and
  * give the later operations the new version (they were queued against the version before this push).
+ * An insert/update that is no longer `inflight` was handed back to `pending` meanwhile (another tab's
+ * `recoverInflight`), so local edits may have been collapsed into it: it stays, as an update of the new version.
  */
 async function settleSuccess(tx: StoreTx, prepared: PreparedOperation, item: ServerItem | undefined): Promise<void> {
   const { operation, definition } = prepared
   const { table, itemId, seq } = operation
-  await tx.delete(OPERATIONS_TABLE, seq)
+  const handedBack = operation.state !== 'inflight' && operation.kind !== 'delete'
+  if (!handedBack) await tx.delete(OPERATIONS_TABLE, seq)
   await tx.delete(CONFLICTS_TABLE, String(seq))
-  const later = (await operationsOfItem(tx, table, itemId)).filter(other => other.seq !== seq)
+  const later = (await operationsOfItem(tx, table, itemId)).filter(other => other.seq !== seq || handedBack)
   if (later.length === 0) {
     if (operation.kind === 'delete' || !item || item.deleted === true) await tx.delete(table, itemId)
     else await tx.put(table, toLocalRow(definition, item))
@@ -81,6 +84,7 @@ async function settleSuccess(tx: StoreTx, prepared: PreparedOperation, item: Ser
   if (row) await tx.put(table, withSystemColumns(row, server))
   for (const next of later) {
     const updated: QueuedOperation = { ...next }
+    if (updated.kind === 'insert') updated.kind = 'update'
     if (typeof server.version === 'string') updated.version = server.version
     else delete updated.version
     if (updated.item) updated.item = withSystemColumns(updated.item, server)
