@@ -23,6 +23,13 @@ export default defineNuxtConfig({
         indexes: ['listId'],
       },
     },
+    // pulled when the app starts online and whenever the browser comes back online (after a push)
+    queries: {
+      lists: { table: 'lists' },
+      todos: { table: 'todos' },
+    },
+    // also every 30 s while online, so a second window's changes show up without a click
+    sync: { interval: 30_000 },
     // server: enabled by default, on the embedded database (PGlite) in .data/offline-sync of the working directory
   },
 })
