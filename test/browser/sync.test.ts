@@ -110,7 +110,7 @@ async function syncInterval(): Promise<number | undefined> {
 }
 
 /** The todo whose text is exactly `text`. */
-function todo(page: Page, text: string) {
+function todoItem(page: Page, text: string) {
   return page.getByTestId('todo').filter({ has: page.getByTestId('todo-text').getByText(text, { exact: true }) })
 }
 
@@ -137,7 +137,7 @@ describe('sync in Chromium', () => {
     expect(listId).toBeTruthy()
     await addTodo(page, 'Buy milk')
     await addTodo(page, 'Bake bread')
-    await todo(page, 'Buy milk').getByRole('checkbox').check()
+    await todoItem(page, 'Buy milk').getByRole('checkbox').check()
     await expect.poll(() => pendingCount(page), SYNCED).toBe('3')
     // "Sync now" waits for the network
     expect(await page.getByTestId('sync-now').isDisabled()).toBe(true)
@@ -279,9 +279,15 @@ describe('sync in Chromium', () => {
       await addTodo(two, `Two ${i}`)
       await addTodo(one, `One ${i + 5}`)
     }
+    // nothing of it was sent yet: each tab sees the other's rows through IndexedDB
+    const written = ['One 1', 'One 2', 'One 3', 'One 4', 'One 5', 'Two 1', 'One 6', 'Two 2', 'One 7', 'Two 3', 'One 8', 'Two 4', 'One 9', 'Two 5', 'One 10']
+    await expect.poll(() => todoTexts(one), SYNCED).toEqual(written)
+    await expect.poll(() => todoTexts(two), SYNCED).toEqual(written)
+    await expect.poll(() => pendingCount(one), SYNCED).toBe('10')
+    await expect.poll(() => pendingCount(two), SYNCED).toBe('10')
     await Promise.all([clickSyncNow(one), clickSyncNow(two)])
-    await todo(one, 'Two 1').getByRole('checkbox').check()
-    await todo(two, 'One 1').getByTitle('Delete').click()
+    await todoItem(one, 'Two 1').getByRole('checkbox').check()
+    await todoItem(two, 'One 1').getByTitle('Delete').click()
     await addTodo(two, 'Two 6')
     await Promise.all([clickSyncNow(two), clickSyncNow(one)])
 
@@ -294,7 +300,7 @@ describe('sync in Chromium', () => {
       if (await pendingCount(one) !== '0' && await one.getByTestId('sync-now').isEnabled()) await clickSyncNow(one)
       return pendingCount(one)
     }, { timeout: 30_000 }).toBe('0')
-    expect(await pendingCount(two)).toBe('0')
+    await expect.poll(() => pendingCount(two), SYNCED).toBe('0')
 
     const server = await serverTodos(listId)
     expect(server.map(todo => todo.text).sort()).toEqual([...expected].sort())
