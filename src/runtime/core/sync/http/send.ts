@@ -88,12 +88,21 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
-/** `value` as a server item (the version taken from `etag` when the body has none), or `undefined` when it is not one. */
+/**
+ * `value` as a server item (the version taken from a strong `etag` when the body has none), or `undefined` when it
+ * is not one. A weak ETag (`W/"…"`) is never an item version: Express puts one on every JSON body it sends (the
+ * stock server's 409 echo of the request, its `{ error }` bodies), computed from the bytes, not from the row.
+ */
 export function asServerItem(value: unknown, etag?: string | null): ServerItem | undefined {
   if (!isRecord(value) || typeof value.id !== 'string' || value.id === '') return undefined
   const item = { ...value } as ServerItem
-  if (typeof item.version !== 'string' && etag) item.version = versionFromEtag(etag)
+  if (typeof item.version !== 'string' && etag && !isWeakEtag(etag)) item.version = versionFromEtag(etag)
   return item
+}
+
+/** Whether an ETag is weak: `W/"…"` (RFC 9110: the prefix is case-sensitive). */
+function isWeakEtag(etag: string): boolean {
+  return etag.trimStart().startsWith('W/')
 }
 
 /** The item of a 2xx answer; `ProtocolError` when the body is not an object with a string id. */
