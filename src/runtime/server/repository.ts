@@ -58,12 +58,22 @@ export interface RepositoryTransaction {
   repo: Repository
   /**
    * Runs `work` under a savepoint: rolled back to it when `work` throws (then rethrown) or when `keep` says
-   * no to its result, released otherwise.
+   * no to its result, released in every case (savepoints never nest).
    */
   savepoint: <T>(work: () => Promise<T>, keep: (result: T) => boolean) => Promise<T>
 }
 
 const SAVEPOINT = sql.id('offline_sync_operation')
+
+/**
+ * Undoes the work under the savepoint, then releases it: `ROLLBACK TO SAVEPOINT` keeps the savepoint (and its
+ * subtransaction) open, so without the release the next savepoint would nest inside it, one level deeper per
+ * refused operation.
+ */
+async function rollBackTo(trx: SyncKysely): Promise<void> {
+  await sql`rollback to savepoint ${SAVEPOINT}`.execute(trx)
+  await sql`release savepoint ${SAVEPOINT}`.execute(trx)
+}
 
 async function savepoint<T>(trx: SyncKysely, work: () => Promise<T>, keep: (result: T) => boolean): Promise<T> {
   await sql`savepoint ${SAVEPOINT}`.execute(trx)
@@ -72,11 +82,11 @@ async function savepoint<T>(trx: SyncKysely, work: () => Promise<T>, keep: (resu
     result = await work()
   }
   catch (error) {
-    await sql`rollback to savepoint ${SAVEPOINT}`.execute(trx)
+    await rollBackTo(trx)
     throw error
   }
   if (keep(result)) await sql`release savepoint ${SAVEPOINT}`.execute(trx)
-  else await sql`rollback to savepoint ${SAVEPOINT}`.execute(trx)
+  else await rollBackTo(trx)
   return result
 }
 

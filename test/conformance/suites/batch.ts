@@ -235,6 +235,30 @@ export function batchSuite(harness: () => Harness): void {
       expect(await stored('guarded', row.id)).toMatchObject({ text: 'updated', deleted: false })
     })
 
+    it('refused operations do not leave their savepoints open: a full batch of refusals, then writes at depth one', async () => {
+      const max = Number((await h().request('GET', '/tables/todos?$top=1')).headers.get(HEADER))
+      const target = await insert('guarded', { text: 'target' })
+      // A savepoint left open by a refusal holds a subtransaction that gets an xid (and a lock on it) as soon as
+      // anything below it writes. Counted by the update's view inside the batch: at most a handful without nesting.
+      unhooks.push(h().hooks.hook('offline-sync:filter', (ctx) => {
+        if (ctx.table === 'guarded' && ctx.operation === 'update') {
+          ctx.filters.push(() => sql<SqlBool>`(select count(*) from pg_locks where locktype = 'transactionid' and pid = pg_backend_pid()) < 5`)
+        }
+      }))
+      const id = newId('after-refusals')
+      const refused: BatchOperation[] = Array.from({ length: max - 2 }, () => ({ table: 'guarded', kind: 'delete', id: target.id, version: 'stale' }))
+      const before = await stored('guarded', target.id)
+      const got = await results([
+        ...refused,
+        { table: 'guarded', kind: 'insert', id, item: { text: 'inserted' } },
+        { table: 'guarded', kind: 'update', id: target.id, item: { text: 'updated' }, version: target.version },
+      ])
+      expect(got.slice(0, -2).every(result => result.status === 412 && (result.item as { version?: string }).version === before.version)).toBe(true)
+      expect(got.slice(-2).map(result => result.status)).toEqual([201, 200])
+      expect(await stored('guarded', target.id)).toMatchObject({ text: 'updated', deleted: false })
+      expect(await stored('guarded', id)).toMatchObject({ text: 'inserted' })
+    })
+
     it('a server error (500) in any operation rolls back the whole batch and answers it without internals', async () => {
       const existing = await insert('todos', { text: 'unchanged' })
       unhooks.push(h().hooks.hook('offline-sync:before-write', (ctx) => {
