@@ -25,16 +25,23 @@ export type CollapseDecision
  * Decides what a new local action does to `latest`, the last queued operation of the same table+id (if any).
  * Pure: reads nothing, writes nothing.
  *
- * | latest → action      | result |
+ * An operation push has sent (`attempts` > 0 or not `pending`) is never rewritten in place, except one in
+ * `conflict`: a push that sent it may still settle it (another tab's push, a response that is still on its way),
+ * and that push drops the operation it sent on success; a change rewritten into it would be dropped with it. An
+ * operation in `conflict` is never being sent (push skips it until it is resolved), so a local change lands in it
+ * and it stays in conflict (the caller updates the conflict record in the same transaction).
+ *
+ * | latest → action                    | result |
  * |---|---|
- * | none                 | append |
- * | delete → anything    | `QueueStateError` (push the delete first) |
- * | insert/update → insert | `DuplicateIdError` |
- * | inflight → anything  | append (an operation being pushed is never changed) |
- * | insert → update      | keep (push reads the row, so the insert sends the new values) |
- * | insert → delete      | drop (nothing ever reaches the server); append when the insert was attempted |
- * | update → update      | keep |
- * | update → delete      | replace by a delete that keeps the update's captured version |
+ * | none                               | append |
+ * | delete → anything                  | `QueueStateError` (push the delete first) |
+ * | insert/update → insert             | `DuplicateIdError` |
+ * | inflight → anything                | append (an operation being pushed is never changed) |
+ * | insert/update → update             | keep (push reads the row, so the operation sends the new values; a `failed` one stays `failed` and is sent again by the next push, a `conflict` one stays in conflict) |
+ * | insert → delete, never sent        | drop (nothing ever reached the server) |
+ * | update → delete, never sent        | replace by a `pending` delete that keeps the update's captured version |
+ * | insert/update → delete, conflict   | replace by a delete that stays in `conflict` (version, attempts and `lastError` kept) |
+ * | insert/update → delete, sent before (`failed`, or `pending` with attempts) | append |
  */
 export function collapse(latest: Operation | undefined, next: LocalAction, now: number = Date.now()): CollapseDecision {
   if (!latest) return { action: 'append' }
@@ -45,18 +52,20 @@ export function collapse(latest: Operation | undefined, next: LocalAction, now: 
   if (latest.state === 'inflight') return { action: 'append' }
   if (next.kind === 'update') return { action: 'keep' }
   // next.kind === 'delete'
-  if (latest.kind === 'insert') return wasAttempted(latest) ? { action: 'append' } : { action: 'drop' }
-  const operation: Operation = {
-    ...latest,
-    kind: 'delete',
-    version: latest.version,
-    item: next.item,
-    state: 'pending',
-    attempts: 0,
-    updatedAt: now,
-  }
+  if (latest.state === 'conflict') return { action: 'replace', operation: asDelete(latest, next, now) }
+  if (wasAttempted(latest)) return { action: 'append' }
+  if (latest.kind === 'insert') return { action: 'drop' }
+  const operation = asDelete(latest, next, now)
+  operation.state = 'pending'
+  operation.attempts = 0
   delete operation.lastError
+  return { action: 'replace', operation }
+}
+
+/** `latest` turned into a delete of the same item: the version it captured, the snapshot of the removed row. */
+function asDelete(latest: Operation, next: LocalAction, now: number): Operation {
+  const operation: Operation = { ...latest, kind: 'delete', item: next.item, updatedAt: now }
   if (operation.version === undefined) delete operation.version
   if (operation.item === undefined) delete operation.item
-  return { action: 'replace', operation }
+  return operation
 }

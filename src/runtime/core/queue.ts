@@ -1,6 +1,7 @@
 import { collapse, type CollapseDecision, type LocalAction } from './collapse'
 import type { Operation, QueuedOperation } from './operation'
-import { OPERATIONS_TABLE, type StoreTx } from './store'
+import { CONFLICTS_TABLE, OPERATIONS_TABLE, type Row, type StoreTx } from './store'
+import type { ConflictRecord } from './sync/contract'
 
 /** The last queued operation for `table`+`itemId` (the one a new action collapses into), if any. */
 export async function latestOperation(tx: StoreTx, table: string, itemId: string): Promise<QueuedOperation | undefined> {
@@ -35,4 +36,19 @@ export async function enqueue(tx: StoreTx, table: string, itemId: string, action
       break
   }
   return decision
+}
+
+/**
+ * Keeps the conflict records of an item in step with a local change made while they wait for a resolution: each
+ * record's `clientItem` becomes `clientItem` (the row as the change stored it, or the removed row's snapshot) and
+ * its `kind` the kind its operation has now (an update a delete collapsed into is a delete). Call it in the
+ * change's write transaction, after `enqueue` (scope: `_operations` and `_conflicts`). Returns how many it updated.
+ */
+export async function refreshConflicts(tx: StoreTx, table: string, itemId: string, clientItem: Row): Promise<number> {
+  const records = await tx.query<ConflictRecord>(CONFLICTS_TABLE, { where: { table, itemId } })
+  for (const record of records) {
+    const operation = await tx.get<QueuedOperation>(OPERATIONS_TABLE, record.operationSeq)
+    await tx.put(CONFLICTS_TABLE, { ...record, kind: operation?.kind ?? record.kind, clientItem })
+  }
+  return records.length
 }

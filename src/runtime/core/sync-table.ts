@@ -1,9 +1,9 @@
 import { collapse } from './collapse'
 import { DuplicateIdError, InvalidIdError, ItemNotFoundError } from './errors'
 import { idProblem, type SystemColumns } from './protocol/system'
-import { enqueue, latestOperation } from './queue'
+import { enqueue, latestOperation, refreshConflicts } from './queue'
 import type { TableDefinition } from './schema'
-import { OPERATIONS_TABLE, type LocalStore, type QuerySpec, type Row, type StoreTx, type Subscribable } from './store'
+import { CONFLICTS_TABLE, OPERATIONS_TABLE, type LocalStore, type QuerySpec, type Row, type StoreTx, type Subscribable } from './store'
 import { tableReader, type TableReader } from './table-reader'
 import { validateRow } from './validate-row'
 
@@ -48,7 +48,8 @@ function versionOf(row: Row): string | undefined {
 export function createSyncTable<T extends object>(context: SyncTableContext): SyncTable<T> {
   const { store, name, definition } = context
   type R = T & SystemColumns
-  const write = <X>(fn: (tx: StoreTx) => Promise<X>) => store.transaction('readwrite', [name, OPERATIONS_TABLE], fn)
+  // `_conflicts`: a change to an item waiting for a conflict resolution updates the conflict record with it
+  const write = <X>(fn: (tx: StoreTx) => Promise<X>) => store.transaction('readwrite', [name, OPERATIONS_TABLE, CONFLICTS_TABLE], fn)
   const read = <X>(fn: (reader: TableReader<T>) => Promise<X>) =>
     store.transaction('readonly', [name], tx => fn(tableReader<T>(tx, name, definition)))
 
@@ -80,6 +81,7 @@ export function createSyncTable<T extends object>(context: SyncTableContext): Sy
         const row: Row = { ...stored, ...values, id: id! }
         await enqueue(tx, name, id!, { kind: 'update', version: versionOf(stored) }, context.now())
         await tx.put(name, row)
+        await refreshConflicts(tx, name, id!, row)
         return row as R
       })
     },
@@ -91,6 +93,7 @@ export function createSyncTable<T extends object>(context: SyncTableContext): Sy
         const stored = await requireRow(tx, name, id, 'delete')
         await enqueue(tx, name, id, { kind: 'delete', version: versionOf(stored), item: stored }, context.now())
         await tx.delete(name, id)
+        await refreshConflicts(tx, name, id, stored)
       })
     },
 

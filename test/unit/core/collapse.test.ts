@@ -24,16 +24,46 @@ describe('collapse', () => {
     ['update + update', op('update', 'pending', { version: 'v1' }), { kind: 'update', version: 'v1' }, 'keep'],
     ['in-flight update + update', op('update', 'inflight', { version: 'v1' }), { kind: 'update', version: 'v1' }, 'append'],
     ['in-flight update + delete', op('update', 'inflight', { version: 'v1' }), { kind: 'delete', version: 'v1', item: snapshot }, 'append'],
+    // sent before: a push may still settle (and drop) it, so it is never rewritten in place
+    ['failed update + delete', op('update', 'failed', { version: 'v1' }), { kind: 'delete', version: 'v1', item: snapshot }, 'append'],
+    ['attempted pending update + delete', op('update', 'pending', { version: 'v1', attempts: 1 }), { kind: 'delete', version: 'v1', item: snapshot }, 'append'],
+    ['failed update + update', op('update', 'failed', { version: 'v1' }), { kind: 'update', version: 'v1' }, 'keep'],
+    ['attempted pending update + update', op('update', 'pending', { version: 'v1', attempts: 2 }), { kind: 'update', version: 'v1' }, 'keep'],
+    // in conflict: never being sent, the change lands in it
+    ['conflict update + update', op('update', 'conflict', { version: 'v1' }), { kind: 'update', version: 'v1' }, 'keep'],
+    ['conflict insert + update', op('insert', 'conflict'), { kind: 'update' }, 'keep'],
+    ['conflict update + delete', op('update', 'conflict', { version: 'v1' }), { kind: 'delete', version: 'v1', item: snapshot }, 'replace'],
+    ['conflict insert + delete', op('insert', 'conflict'), { kind: 'delete', item: snapshot }, 'replace'],
   ])('%s → %s', (_name, latest, action, expected) => {
     expect(collapse(latest, action).action).toBe(expected)
   })
 
-  it('update + delete → one delete keeping the version captured by the update, with the snapshot', () => {
-    const latest = op('update', 'failed', { version: 'v1', lastError: { status: 400, message: 'bad' } })
+  it('update never sent + delete → one delete keeping the version captured by the update, with the snapshot', () => {
+    const latest = op('update', 'pending', { version: 'v1' })
     const decision = collapse(latest, { kind: 'delete', version: 'v2', item: snapshot }, 99)
     expect(decision).toEqual({
       action: 'replace',
       operation: { seq: 7, table: 'todos', itemId: 'a', kind: 'delete', version: 'v1', item: snapshot, state: 'pending', attempts: 0, createdAt: 1, updatedAt: 99 },
+    })
+  })
+
+  it('update in conflict + delete → a delete that stays in conflict, with its attempts, error and captured version', () => {
+    const latest = op('update', 'conflict', { version: 'v1', attempts: 3, lastError: { status: 412, message: 'changed' } })
+    const decision = collapse(latest, { kind: 'delete', version: 'v2', item: snapshot }, 99)
+    expect(decision).toEqual({
+      action: 'replace',
+      operation: {
+        seq: 7, table: 'todos', itemId: 'a', kind: 'delete', version: 'v1', item: snapshot, state: 'conflict', attempts: 3,
+        lastError: { status: 412, message: 'changed' }, createdAt: 1, updatedAt: 99,
+      },
+    })
+  })
+
+  it('insert in conflict + delete → a delete without version that stays in conflict', () => {
+    const decision = collapse(op('insert', 'conflict'), { kind: 'delete', item: snapshot }, 99)
+    expect(decision).toEqual({
+      action: 'replace',
+      operation: { seq: 7, table: 'todos', itemId: 'a', kind: 'delete', item: snapshot, state: 'conflict', attempts: 1, createdAt: 1, updatedAt: 99 },
     })
   })
 

@@ -5,6 +5,7 @@ import { enqueue } from '../../../src/runtime/core/queue'
 import type { TablesDefinition } from '../../../src/runtime/core/schema'
 import type { LocalStore, Row, StoreTx } from '../../../src/runtime/core/store'
 import { createSyncClient, type SyncClient } from '../../../src/runtime/core/sync-client'
+import type { ConflictRecord } from '../../../src/runtime/core/sync/contract'
 import { storeFactories, watch } from './stores'
 
 interface Todo { text?: string | null, done?: boolean | null, due?: string | null }
@@ -148,6 +149,68 @@ describe.each(storeFactories)('SyncTable: $kind', ({ create }) => {
       const all = await ops()
       expect(all).toHaveLength(1)
       expect(all[0]).toMatchObject({ seq: 1, kind: 'delete', version: 'v1', item: { id: 'p', text: 'y', version: 'v1' }, state: 'pending' })
+    })
+
+    it.each(['failed', 'pending'] as const)('update sent before (%s) + delete → the delete is appended, the update is left as it is', async (state) => {
+      const todos = setup()
+      await pulled({ id: 'p', text: 'x', version: 'v1' })
+      await todos.update({ id: 'p', text: 'y' })
+      await setState(1, state, 1)
+      await todos.remove('p')
+      expect((await ops()).map(op => [op.seq, op.kind, op.state, op.attempts])).toEqual([[1, 'update', state, 1], [2, 'delete', 'pending', 0]])
+      expect((await ops())[1]).toMatchObject({ version: 'v1', item: { id: 'p', text: 'y', version: 'v1' } })
+    })
+
+    describe('an item waiting for a conflict resolution', () => {
+      /** Puts operation 1 in conflict with its record, as a push that met a 409/412 leaves them. */
+      async function conflictOn(kind: 'insert' | 'update') {
+        await setState(1, 'conflict', 1)
+        const record: ConflictRecord = {
+          id: '1', table: 'todos', itemId: 'p', operationSeq: 1, kind, status: kind === 'insert' ? 409 : 412,
+          clientItem: { id: 'p', text: 'as recorded' }, serverItem: { id: 'p', text: 'theirs', version: 'v2', updatedAt: '2024-01-02T00:00:00.000Z', deleted: false }, createdAt: 5,
+        }
+        await store.transaction('readwrite', ['_conflicts'], tx => tx.put('_conflicts', record))
+      }
+      const records = () => store.transaction('readonly', ['_conflicts'], tx => tx.query<ConflictRecord>('_conflicts'))
+
+      it('update: the operation stays in conflict and the record shows the row as it is now', async () => {
+        const todos = setup()
+        await pulled({ id: 'p', text: 'x', version: 'v1' })
+        await todos.update({ id: 'p', text: 'mine' })
+        await conflictOn('update')
+        await todos.update({ id: 'p', text: 'mine, edited' })
+        expect((await ops()).map(op => [op.seq, op.kind, op.state])).toEqual([[1, 'update', 'conflict']])
+        expect(await records()).toEqual([expect.objectContaining({ id: '1', kind: 'update', clientItem: { id: 'p', text: 'mine, edited', version: 'v1' }, serverItem: expect.objectContaining({ text: 'theirs' }) })])
+      })
+
+      it.each(['insert', 'update'] as const)('delete after an %s in conflict: one delete, still in conflict; the record is a delete with the snapshot', async (kind) => {
+        const todos = setup()
+        if (kind === 'insert') await todos.insert({ id: 'p', text: 'mine' })
+        else {
+          await pulled({ id: 'p', text: 'x', version: 'v1' })
+          await todos.update({ id: 'p', text: 'mine' })
+        }
+        await conflictOn(kind)
+        await todos.remove('p')
+        const all = await ops()
+        expect(all.map(op => [op.seq, op.kind, op.state, op.attempts])).toEqual([[1, 'delete', 'conflict', 1]])
+        expect(all[0]!.item).toMatchObject({ id: 'p', text: 'mine' })
+        expect(all[0]!.version).toBe(kind === 'insert' ? undefined : 'v1')
+        expect(await records()).toEqual([expect.objectContaining({ id: '1', kind: 'delete', clientItem: all[0]!.item })])
+      })
+
+      it('a later operation appended behind the conflict keeps the record of the conflict in step too', async () => {
+        const todos = setup()
+        await pulled({ id: 'p', text: 'x', version: 'v1' })
+        await todos.update({ id: 'p', text: 'mine' })
+        // a change made while the update was in flight was appended; then the update met the conflict
+        await setState(1, 'inflight', 1)
+        await todos.update({ id: 'p', text: 'later' })
+        await conflictOn('update')
+        await todos.remove('p')
+        expect((await ops()).map(op => [op.seq, op.kind, op.state])).toEqual([[1, 'update', 'conflict'], [2, 'delete', 'pending']])
+        expect(await records()).toEqual([expect.objectContaining({ id: '1', kind: 'update', clientItem: { id: 'p', text: 'later', version: 'v1' } })])
+      })
     })
 
     it('an operation in flight is never collapsed into: update after an in-flight update is appended', async () => {
