@@ -29,12 +29,14 @@ export interface ServerOptions {
   path?: string
   database?: ServerDatabaseOptions
   /**
-   * Rows per page when the request has no `$top` (protocol v2; v3 uses `pageSize * 2`).
+   * Rows per page when the request has no `$top` (protocol v2; v3 uses `pageSize * 2`); a whole number from 1 to
+   * `maxTop`.
    * @default 50
    */
   pageSize?: number
   /**
-   * Largest `$top` accepted; more is a 400.
+   * Largest `$top` accepted; more is a 400. When `backend` is this server, the client's `sync.pageSize` defaults to
+   * `min(1000, maxTop)` and may not exceed it.
    * @default 1000
    */
   maxTop?: number
@@ -46,13 +48,15 @@ export interface ServerOptions {
   /**
    * Largest number of operations in one batch push (`POST <path>/$batch`, this module's extension of the
    * protocol, announced on every table response as `X-Offline-Sync-Batch: <maxBatchSize>`); more is a 400.
+   * A whole number from 0.
    * `0` turns the batch endpoint off (no announcement; clients push one request per operation).
    * @default 500
    */
   maxBatchSize?: number
   /**
    * Largest batch request body in bytes; more is a 413 for the whole batch. Each operation's item is still held
-   * to `maxBodySize` (a 413 result for that operation alone, as its single request would get).
+   * to `maxBodySize` (a 413 result for that operation alone, as its single request would get), so with batches on
+   * it may not be smaller than `maxBodySize`.
    * @default 8388608
    */
   maxBatchBodySize?: number
@@ -78,8 +82,12 @@ export interface SyncOptions {
    */
   interval?: number
   /**
-   * Rows per page of a pull (`$top`); a server that caps pages lower is followed.
-   * @default the engine's default
+   * Rows per page of a pull (`$top`). A server that answers with shorter pages is followed (the pull goes on until
+   * a page is shorter than the longest one it received), but a server that refuses a `$top` this large (a 400: this
+   * module's server above `server.maxTop`, the stock servers above 1000) fails every pull, so keep it at or below
+   * the backend's limit. With this module's server as `backend` (the same path as `server.path`), it defaults to
+   * `min(1000, server.maxTop)` and a value above `server.maxTop` fails the build.
+   * @default 1000
    */
   pageSize?: number
   /**
@@ -108,13 +116,15 @@ export interface ModuleOptions {
   databaseName: string
   /**
    * Where the client finds the table endpoints: a path on this app (its own server; under `app.baseURL`) or the
-   * absolute URL of any Azure Mobile Apps backend (which must allow this origin by CORS).
+   * absolute URL of any Azure Mobile Apps backend (which must allow this origin by CORS). A path other than
+   * `server.path` while the server is enabled is warned about at build time.
    * @default '/tables'
    */
   backend: string
   /**
    * Named incremental pulls by name: pulled when the app starts online, when it comes back online and on the
-   * `sync.interval`. More can be added at run time (`useSyncStore().queries`).
+   * `sync.interval`. More can be added at run time (`useSyncStore().addQuery`); those are not stored, so add them
+   * again when the app starts. Checked at build time with the rules the pull applies at run time.
    * @default {}
    */
   queries: Record<string, QueryOption>

@@ -1,4 +1,8 @@
 import type { TablesDefinition } from './runtime/core/schema'
+import { UnknownTableError, ValidationError } from './runtime/core/errors'
+import { assertNamedQuery } from './runtime/core/sync/context-queries'
+import { DEFAULT_PULL_PAGE_SIZE } from './runtime/core/sync/pull'
+import { checkPullQuery } from './runtime/core/sync/pull-query'
 import type { PublicRuntimeOptions, QueryOption, SyncOptions } from './options'
 
 /** The sync options with their defaults, as the browser receives them. */
@@ -6,32 +10,47 @@ export type ResolvedSyncOptions = PublicRuntimeOptions['sync']
 
 const API_VERSIONS = ['2.0.0', '3.0.0'] as const
 
-/** A filter is only a `$filter` value: query options of its own would clash with the pull's paging. */
-const QUERY_OPTION = /(?:^|&)\s*\$(?:orderby|top|skip|select|filter)\s*=/i
+/** The defaults of the `sync` option: the one place they are set (`pageSize`: see `resolveSyncOptions`). */
+export const SYNC_DEFAULTS = Object.freeze({ auto: true, interval: 0, apiVersion: '2.0.0' as const })
+
+/** `sync.pageSize` when the backend is this module's server: the pull's own default, at most `server.maxTop`. */
+export function ownServerPageSize(maxTop: number): number {
+  return Math.min(DEFAULT_PULL_PAGE_SIZE, maxTop)
+}
+
+/** One problem of a query, from an error of the core's run-time checks. */
+function queryProblem(name: string, error: unknown, tables: TablesDefinition): string {
+  if (error instanceof UnknownTableError) {
+    if (!error.table) return `query "${name}" needs a "table"`
+    const declared = Object.keys(tables ?? {})
+    return `query "${name}": table "${error.table}" is not declared in offlineSync.tables (${declared.length ? `declared: ${declared.join(', ')}` : 'none is declared'})`
+  }
+  const reason = error instanceof ValidationError ? error.reason : error instanceof Error ? error.message : String(error)
+  return reason.startsWith('query ') ? reason : `query "${name}": ${reason}`
+}
 
 /**
- * Checks `offlineSync.queries` against the declared tables and throws one error listing every problem
- * (build time, in the style of `assertTables`).
+ * Checks `offlineSync.queries` with the rules the sync context applies at run time (`assertNamedQuery`: declared
+ * table, name, filter type; `checkPullQuery`: a filter is a `$filter` expression only) and throws one error listing
+ * every problem (build time, in the style of `assertTables`).
  */
 export function assertQueries(queries: Record<string, QueryOption> | undefined, tables: TablesDefinition): void {
   const problems: string[] = []
+  const attempt = (name: string, check: () => void, hint = '') => {
+    try {
+      check()
+    }
+    catch (error) {
+      problems.push(queryProblem(name, error, tables) + hint)
+    }
+  }
   for (const [name, query] of Object.entries(queries ?? {})) {
-    if (!name.trim() || name.includes('/')) {
-      problems.push(`query name "${name}" is not allowed (it may not be blank or contain "/")`)
-    }
-    if (!query || typeof query !== 'object' || typeof query.table !== 'string') {
-      problems.push(`query "${name}" needs a "table"`)
-      continue
-    }
-    if (!Object.hasOwn(tables ?? {}, query.table)) {
-      const declared = Object.keys(tables ?? {})
-      problems.push(`query "${name}": table "${query.table}" is not declared in offlineSync.tables (${declared.length ? `declared: ${declared.join(', ')}` : 'none is declared'})`)
-    }
-    if (query.filter !== undefined && typeof query.filter !== 'string') {
-      problems.push(`query "${name}": "filter" must be an OData $filter string`)
-    }
-    else if (query.filter !== undefined && QUERY_OPTION.test(query.filter)) {
-      problems.push(`query "${name}": "filter" is a $filter expression only, without $orderby, $top, $skip or $select`)
+    attempt(name, () => assertNamedQuery(tables ?? {}, name, query))
+    const filter: unknown = query && typeof query === 'object' ? query.filter : undefined
+    // a filter that is no string at all is already refused above
+    if (typeof filter === 'string') {
+      const hint = /^\s*\$filter\s*=/i.test(filter) ? '; write the expression alone, without "$filter="' : ''
+      attempt(name, () => checkPullQuery(query.table, { filter }), hint)
     }
   }
   if (problems.length) throw new Error(`[nuxt-offline-sync] invalid queries option:\n- ${problems.join('\n- ')}`)
@@ -41,9 +60,16 @@ function isPositive(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0
 }
 
-/** Checks `offlineSync.sync` and fills in its defaults; throws one error listing every problem. */
-export function resolveSyncOptions(sync: SyncOptions | undefined): ResolvedSyncOptions {
-  const { auto = true, interval = 0, pageSize, apiVersion = '2.0.0', retry = {} } = sync ?? {}
+/**
+ * Checks `offlineSync.sync` and fills in its defaults; throws one error listing every problem.
+ * @param sync the `sync` option
+ * @param ownServer this module's server when `backend` is its path: its `maxTop` bounds `pageSize` (a larger `$top`
+ *   is a 400 there), so `pageSize` defaults to `min(1000, maxTop)` and a larger one is refused. Otherwise `pageSize`
+ *   stays unset (the pull's default, 1000, the limit of the stock servers).
+ */
+export function resolveSyncOptions(sync: SyncOptions | undefined, ownServer?: { maxTop: number }): ResolvedSyncOptions {
+  const { auto = SYNC_DEFAULTS.auto, interval = SYNC_DEFAULTS.interval, apiVersion = SYNC_DEFAULTS.apiVersion, retry = {} } = sync ?? {}
+  const pageSize = sync?.pageSize ?? (ownServer ? ownServerPageSize(ownServer.maxTop) : undefined)
   const problems: string[] = []
   if (typeof auto !== 'boolean') problems.push('sync.auto must be true or false')
   if (typeof interval !== 'number' || !Number.isFinite(interval) || interval < 0) {
@@ -51,6 +77,9 @@ export function resolveSyncOptions(sync: SyncOptions | undefined): ResolvedSyncO
   }
   if (pageSize !== undefined && !(isPositive(pageSize) && Number.isInteger(pageSize))) {
     problems.push('sync.pageSize must be a positive whole number')
+  }
+  else if (pageSize !== undefined && ownServer && pageSize > ownServer.maxTop) {
+    problems.push(`sync.pageSize (${pageSize}) is larger than server.maxTop (${ownServer.maxTop}): this module's server, the backend, answers a larger $top with a 400, so every pull would fail; lower sync.pageSize or raise server.maxTop`)
   }
   if (!(API_VERSIONS as readonly unknown[]).includes(apiVersion)) {
     problems.push(`sync.apiVersion must be ${API_VERSIONS.map(v => `'${v}'`).join(' or ')}`)

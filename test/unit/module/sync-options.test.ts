@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { assertQueries, resolveSyncOptions } from '../../../src/sync-options'
+import { checkPullQuery } from '../../../src/runtime/core/sync/pull-query'
 import type { TablesDefinition } from '../../../src/runtime/core/schema'
 import type { QueryOption, SyncOptions } from '../../../src/options'
 
@@ -38,12 +39,48 @@ describe('assertQueries', () => {
     }
     expect(message.split('\n')).toEqual([
       '[nuxt-offline-sync] invalid queries option:',
-      '- query name "a/b" is not allowed (it may not be blank or contain "/")',
+      '- query name "a/b" may not be blank or contain "/"',
       '- query "noTable" needs a "table"',
-      '- query "badFilter": "filter" must be an OData $filter string',
-      '- query "paging": "filter" is a $filter expression only, without $orderby, $top, $skip or $select',
-      '- query "ordered": "filter" is a $filter expression only, without $orderby, $top, $skip or $select',
+      '- query "badFilter": the filter must be an OData $filter string',
+      '- query "paging": a pull filter is a $filter expression only (the pull sets $orderby, $top and the paging itself), found "$top=10"',
+      '- query "ordered": a pull filter is a $filter expression only (the pull sets $orderby, $top and the paging itself), found "$orderby=bod"',
     ])
+  })
+
+  it('refuses a query option that is not introduced by "&" (the pull would refuse it at run time)', () => {
+    expect(() => assertQueries({ open: { table: 'todos', filter: 'done eq false $top=5' } }, tables))
+      .toThrow('- query "open": a pull filter is a $filter expression only (the pull sets $orderby, $top and the paging itself), found "$top=5"')
+  })
+
+  it('refuses at build time exactly the filters the pull refuses at run time', () => {
+    const filters = [
+      'done eq false', `text eq 'costs $5'`, 'done eq false $top=5', 'done eq false&$skip=1', '$select=text',
+      `text eq 'it''s' and $orderby=text`, '  ', 'substringof(\'$\', text)', 'text eq $it',
+    ]
+    for (const filter of filters) {
+      let runTime = true
+      try {
+        checkPullQuery('todos', { filter })
+      }
+      catch {
+        runTime = false
+      }
+      const buildTime = (() => {
+        try {
+          assertQueries({ q: { table: 'todos', filter } }, tables)
+          return true
+        }
+        catch {
+          return false
+        }
+      })()
+      expect([filter, buildTime]).toEqual([filter, runTime])
+    }
+  })
+
+  it('says to drop a "$filter=" prefix', () => {
+    expect(() => assertQueries({ open: { table: 'todos', filter: '$filter=done eq false' } }, tables))
+      .toThrow('- query "open": a pull filter is a $filter expression only (the pull sets $orderby, $top and the paging itself), found "$filter=done"; write the expression alone, without "$filter="')
   })
 
   it('does not mistake a string literal for a query option', () => {
@@ -76,5 +113,24 @@ describe('resolveSyncOptions', () => {
     ].join('\n'))
     expect(() => resolveSyncOptions({ retry: { baseMs: 10_000, maxMs: 1000 } })).toThrow('sync.retry.baseMs may not be larger than sync.retry.maxMs')
     expect(() => resolveSyncOptions({ retry: 'often' as unknown as false })).toThrow('sync.retry must be { baseMs?, maxMs? } or false')
+  })
+
+  describe('with this module\'s server as the backend', () => {
+    it('defaults the page size to the pull\'s 1000, or the server\'s smaller maxTop', () => {
+      expect(resolveSyncOptions({}, { maxTop: 1000 }).pageSize).toBe(1000)
+      expect(resolveSyncOptions({}, { maxTop: 200 }).pageSize).toBe(200)
+      expect(resolveSyncOptions({}, { maxTop: 5000 }).pageSize).toBe(1000)
+      expect(resolveSyncOptions({ pageSize: 300 }, { maxTop: 5000 }).pageSize).toBe(300)
+      expect(resolveSyncOptions({ pageSize: 200 }, { maxTop: 200 }).pageSize).toBe(200)
+    })
+
+    it('refuses a page size above the server\'s maxTop, naming both options', () => {
+      expect(() => resolveSyncOptions({ pageSize: 201 }, { maxTop: 200 })).toThrow([
+        '[nuxt-offline-sync] invalid sync option:',
+        '- sync.pageSize (201) is larger than server.maxTop (200): this module\'s server, the backend, answers a larger $top with a 400, so every pull would fail; lower sync.pageSize or raise server.maxTop',
+      ].join('\n'))
+      // another backend: its own limits, unknown here
+      expect(resolveSyncOptions({ pageSize: 5000 }).pageSize).toBe(5000)
+    })
   })
 })
