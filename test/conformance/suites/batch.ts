@@ -303,17 +303,59 @@ export function batchSuite(harness: () => Harness): void {
       expect(await h().snapshot()).toEqual(before)
     })
 
-    it('authenticates once per table of the batch, authorizes every operation', async () => {
+    it('before its transaction, authenticates once per table and authorizes and filters once per (table, kind)', async () => {
       const calls: string[] = []
       unhooks.push(h().hooks.hook('offline-sync:authenticate', ctx => void calls.push(`authenticate ${ctx.table}`)))
       unhooks.push(h().hooks.hook('offline-sync:authorize', ctx => void calls.push(`authorize ${ctx.table} ${ctx.operation}`)))
+      unhooks.push(h().hooks.hook('offline-sync:filter', ctx => void calls.push(`filter ${ctx.table} ${ctx.operation}`)))
+      unhooks.push(h().hooks.hook('offline-sync:before-write', ctx => void calls.push(`before-write ${ctx.table} ${ctx.operation}`)))
       const prefix = newId('auth')
-      await results([
+      const got = await results([
         { table: 'todos', kind: 'insert', id: `${prefix}-1`, item: {} },
         { table: 'pages', kind: 'insert', id: `${prefix}-2`, item: {} },
         { table: 'todos', kind: 'update', id: `${prefix}-1`, item: { text: 'x' } },
+        { table: 'todos', kind: 'insert', id: `${prefix}-3`, item: {} },
+        // An update that deletes also needs the delete's access and filters, as its single request does.
+        { table: 'todos', kind: 'update', id: `${prefix}-3`, item: { deleted: true } },
+        { table: 'pages', kind: 'delete', id: `${prefix}-2` },
+        { table: 'todos', kind: 'update', id: `${prefix}-1`, item: { text: 'y' } },
       ])
-      expect(calls).toEqual(['authenticate todos', 'authenticate pages', 'authorize todos insert', 'authorize pages insert', 'authorize todos update'])
+      expect(got.map(result => result.status)).toEqual([201, 201, 200, 201, 200, 200, 200])
+      expect(calls).toEqual([
+        'authenticate todos', 'authenticate pages',
+        'authorize todos insert', 'filter todos insert', 'authorize pages insert', 'filter pages insert',
+        'authorize todos update', 'filter todos update', 'authorize todos delete', 'filter todos delete',
+        'authorize pages delete', 'filter pages delete',
+        // Only the hooks that need the row run inside the transaction, per operation.
+        'before-write todos insert', 'before-write pages insert', 'before-write todos update', 'before-write todos insert',
+        'before-write todos delete', 'before-write todos update', 'before-write pages delete', 'before-write todos update',
+      ])
+    })
+
+    it('an operation kind the authorize hook denies answers 403 for each such operation alone, as its single request', async () => {
+      const rows = await Promise.all(['a', 'b'].map(text => insert('guarded', { text })))
+      const calls: string[] = []
+      unhooks.push(h().hooks.hook('offline-sync:authorize', (ctx) => {
+        if (ctx.table !== 'guarded') return
+        calls.push(ctx.operation)
+        if (ctx.operation === 'delete') ctx.access = 'denied'
+      }))
+      const id = newId('denied')
+      const operations: BatchOperation[] = [
+        { table: 'guarded', kind: 'delete', id: rows[0]!.id },
+        { table: 'guarded', kind: 'insert', id, item: { text: 'allowed' } },
+        { table: 'guarded', kind: 'update', id: rows[1]!.id, item: { deleted: true } },
+        { table: 'guarded', kind: 'update', id: rows[1]!.id, item: { text: 'b2' } },
+        { table: 'guarded', kind: 'delete', id: rows[1]!.id },
+      ]
+      const got = await results(operations)
+      expect(calls.splice(0)).toEqual(['delete', 'insert', 'update'])
+      expect(got.map(result => result.status)).toEqual([403, 201, 403, 200, 403])
+      expect(got[0]).toEqual({ status: 403, error: 'You are not allowed to delete guarded' })
+      expect(got[0]).toEqual(await single(operations[0]!, '2.0.0'))
+      expect(got[2]).toEqual(await single(operations[2]!, '2.0.0'))
+      expect(await stored('guarded', rows[0]!.id)).toMatchObject({ text: 'a', deleted: false })
+      expect(await stored('guarded', rows[1]!.id)).toMatchObject({ text: 'b2', deleted: false })
     })
   })
 

@@ -1,14 +1,14 @@
 import type { H3Event } from 'h3'
 import type { ProtocolVersion } from '../../core/protocol/system'
 import type { BatchOperation, BatchResult, ServerItem } from '../../core/sync/contract'
-import { authenticate, resolveScope } from '../access'
+import { authenticate, resolveScope, type RequestScope } from '../access'
 import { badRequest } from '../errors'
 import type { Repository, RepositoryTransaction } from '../repository'
 import { readBatch } from '../request/read-batch'
 import { readJsonObject, tooLarge } from '../request/read-body'
 import { knownError } from '../respond-error'
 import type { TableSpec } from '../table-spec'
-import type { SyncHookCaller, SyncUser } from '../types'
+import type { SyncHookCaller, SyncOperation, SyncUser } from '../types'
 import type { OperationContext, OperationInput, ServiceSettings, SyncResponse } from './context'
 import { deleteItem } from './delete-item'
 import { insertItem } from './insert-item'
@@ -50,37 +50,73 @@ function toResult(response: SyncResponse): BatchResult {
   return response.body === undefined ? { status: response.status } : { status: response.status, item: response.body as ServerItem }
 }
 
+/** The promise, its refusal marked as handled: it is awaited later (maybe by several operations, maybe by none). */
+function held<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {})
+  return promise
+}
+
+/**
+ * The caller of each table (authenticate) and their scope for each operation kind (authorize and filter),
+ * resolved at most once per table and per (table, kind). A refusal is kept and thrown to every operation that
+ * needs it, as its single request would have answered.
+ */
+function scopeCache(ctx: BatchContext) {
+  const users = new Map<string, Promise<SyncUser | null>>()
+  const scopes = new Map<string, Promise<RequestScope>>()
+  const userOf = (table: string): Promise<SyncUser | null> => {
+    let user = users.get(table)
+    if (!user) users.set(table, user = held(authenticate(ctx.hooks, ctx.event, ctx.tables.get(table)!, ctx.protocol)))
+    return user
+  }
+  const scopeOf = (table: string, operation: SyncOperation): Promise<RequestScope> => {
+    const key = `${table}\0${operation}`
+    let scope = scopes.get(key)
+    if (!scope) {
+      scope = held(userOf(table).then(user => resolveScope(ctx.hooks, ctx.event, ctx.tables.get(table)!, ctx.protocol, operation, user)))
+      scopes.set(key, scope)
+    }
+    return scope
+  }
+  return { userOf, scopeOf }
+}
+
+/** An update that also deletes (a body `deleted: true` on a soft-delete table): it needs the delete's scope too. */
+const deletes = (ctx: BatchContext, operation: BatchOperation) =>
+  operation.kind === 'update' && operation.item?.deleted === true && ctx.tables.get(operation.table)!.softDelete
+
+/** Waits for a held promise, whatever its outcome (the outcome is read when an operation needs it). */
+const settled = (promise: Promise<unknown>) => promise.then(() => {}, () => {})
+
 /**
  * `POST <path>/$batch`: `{ operations }` → 200 `{ results }`, one per operation in request order, each the status
  * and item (or `{ error }`) its single request would have answered. Each operation runs as its single request
  * does (authorize, filter, before-write and conflict hooks, owner scoping, validation, `version` as `If-Match`;
  * update merges in v2 and replaces in v3), all in ONE transaction holding the clocks of the batch's tables, each
- * under a savepoint: a refused operation (any status from 300 on) changes nothing and the next one runs. The
- * authenticate hook runs once per table of the batch. An operation answering 401, 408, 429 or 5xx rolls back
- * the whole batch, which then answers that status and error.
+ * under a savepoint: a refused operation (any status from 300 on) changes nothing and the next one runs.
+ * Before that transaction, the authenticate hook runs once per table of the batch, and authorize and filter once
+ * per (table, operation kind) (an update carrying `deleted: true` also needs the delete's): the clock locks are
+ * held only while the operations run, with the before-write and conflict hooks, which need the row. An operation
+ * answering 401, 408, 429 or 5xx rolls back the whole batch, which then answers that status and error.
  */
 export async function runBatch(ctx: BatchContext): Promise<SyncResponse> {
   const operations = readBatch(await readJsonObject(ctx.event, ctx.settings.maxBatchBodySize), ctx.tables, ctx.settings.maxBatchSize)
   if (operations.length === 0) return { status: 200, body: { results: [] } }
   const tables = [...new Set(operations.map(operation => operation.table))]
-  const callers = new Map<string, { user: SyncUser | null } | { error: unknown }>()
-  for (const table of tables) {
-    try {
-      callers.set(table, { user: await authenticate(ctx.hooks, ctx.event, ctx.tables.get(table)!, ctx.protocol) })
-    }
-    catch (error) {
-      callers.set(table, { error })
-    }
+  const { userOf, scopeOf } = scopeCache(ctx)
+  // One after the other, in the order the batch first needs them, so the hooks run in a predictable order.
+  for (const table of tables) await settled(userOf(table))
+  for (const operation of operations) {
+    await settled(scopeOf(operation.table, operation.kind))
+    if (deletes(ctx, operation)) await settled(scopeOf(operation.table, 'delete'))
   }
 
   async function run(tx: RepositoryTransaction, operation: BatchOperation): Promise<BatchResult> {
     const spec = ctx.tables.get(operation.table)!
-    const caller = callers.get(operation.table)!
-    if ('error' in caller) throw caller.error
-    const scope = await resolveScope(ctx.hooks, ctx.event, spec, ctx.protocol, operation.kind, caller.user)
     const single: OperationContext = {
-      event: ctx.event, spec, protocol: ctx.protocol, id: operation.id, scope, repo: tx.repo, hooks: ctx.hooks,
-      settings: ctx.settings, input: batchInput(operation, ctx.settings.maxBodySize),
+      event: ctx.event, spec, protocol: ctx.protocol, id: operation.id, scope: await scopeOf(operation.table, operation.kind),
+      scopeFor: kind => scopeOf(operation.table, kind), repo: tx.repo, hooks: ctx.hooks, settings: ctx.settings,
+      input: batchInput(operation, ctx.settings.maxBodySize),
     }
     switch (operation.kind) {
       case 'insert': return toResult(await insertItem(single))

@@ -5,7 +5,7 @@ import { toItem } from '../protocol/to-item'
 import type { Repository } from '../repository'
 import type { IfMatch } from '../request/if-match'
 import type { TableSpec } from '../table-spec'
-import type { SqlRow, SyncHookCaller } from '../types'
+import type { SqlRow, SyncHookCaller, SyncOperation } from '../types'
 
 export interface ServiceSettings {
   pageSize: number
@@ -39,6 +39,11 @@ export interface OperationContext {
   /** The id from the URL (validated), for item operations. */
   id: string
   scope: RequestScope
+  /**
+   * The caller's scope for another operation on this table (an update that deletes also needs the delete's
+   * access and filters). Absent: `resolveScope` runs the hooks; a batch passes the scopes it resolved up front.
+   */
+  scopeFor?: (operation: SyncOperation) => Promise<RequestScope>
   repo: Repository
   hooks?: SyncHookCaller
   settings: ServiceSettings

@@ -30,7 +30,7 @@ export async function updateItem(ctx: OperationContext, replace: boolean): Promi
   // filters and before-write hooks apply too, so an update cannot get around them.
   const also = input.deleted === true ? 'delete' : input.deleted === false && includeDeleted ? 'undelete' : undefined
   if (also) {
-    const scope = await resolveScope(ctx.hooks, ctx.event, ctx.spec, ctx.protocol, also, ctx.scope.user)
+    const scope = ctx.scopeFor ? await ctx.scopeFor(also) : await resolveScope(ctx.hooks, ctx.event, ctx.spec, ctx.protocol, also, ctx.scope.user)
     ctx = { ...ctx, scope: { user: ctx.scope.user, view: [...ctx.scope.view, ...scope.view] } }
   }
 
