@@ -141,23 +141,36 @@ export function batchSuite(harness: () => Harness): void {
         expect(new Set(stamps).size).toBe(stamps.length)
       })
 
-      it(`v${version[0]}: a retried batch answers 409/412 with the server's items (and the delete as already gone)`, async () => {
+      it(`v${version[0]}: a retried batch answers 409/412 with the server's items (and the delete as already gone), its refusals again, and changes nothing`, async () => {
         const prefix = newId('retry')
         const target = await insert('todos', { id: `${prefix}-u`, text: 'before' })
         const doomed = await insert('todos', { id: `${prefix}-d`, text: 'doomed' })
+        const stale = await insert('todos', { id: `${prefix}-s`, text: 'stale' })
+        const moved = await h().request('PATCH', `/tables/todos/${stale.id}`, { body: { text: 'moved on' } })
+        expect(moved.status).toBe(200)
+        const server = await stored('todos', stale.id, { version })
         const operations: BatchOperation[] = [
           { table: 'todos', kind: 'insert', id: `${prefix}-i`, item: { text: 'inserted', priority: 3 } },
           { table: 'todos', kind: 'update', id: target.id, item: { text: 'after' }, version: target.version },
+          { table: 'todos', kind: 'update', id: stale.id, item: { text: 'mine' }, version: stale.version },
+          { table: 'todos', kind: 'insert', id: `${prefix}-x`, item: { text: 'bad', colour: 'red' } },
           { table: 'todos', kind: 'delete', id: doomed.id, version: doomed.version },
         ]
+        const gone = version === '2.0.0' ? 200 : 204
         const first = await results(operations, { version })
-        expect(first.map(result => result.status)).toEqual([201, 200, version === '2.0.0' ? 200 : 204])
+        expect(first.map(result => result.status)).toEqual([201, 200, 412, 400, gone])
+        expect(first[2]!.item).toEqual(server)
+        expect(first[3]!.error).toMatch(/colour/)
         const snapshot = await h().snapshot()
         const again = await results(operations, { version })
-        expect(again.map(result => result.status)).toEqual([409, 412, version === '2.0.0' ? 404 : 410])
+        expect(again.map(result => result.status)).toEqual([409, 412, 412, 400, version === '2.0.0' ? 404 : 410])
         expect(again[0]!.item).toEqual(first[0]!.item)
         expect(again[1]!.item).toEqual(first[1]!.item)
+        expect(again[2]).toEqual(first[2])
+        expect(again[3]).toEqual(first[3])
         expect(await h().snapshot()).toEqual(snapshot)
+        expect(await stored('todos', stale.id, { version })).toEqual(server)
+        expect(await stored('todos', `${prefix}-x`)).toEqual({ error: expect.any(String) })
       })
     }
 
