@@ -1,25 +1,26 @@
-import { ProtocolError } from '../../errors'
+import { ProtocolError, ValidationError } from '../../errors'
 import type { ListPage, ListQuery, ServerItem } from '../contract'
 import { asServerItem, expectJson, type HttpReply } from './send'
 
 /** `encodeURIComponent`, which writes a space as `%20` and keeps OData's `'` quotes as they are. */
 const encode = encodeURIComponent
 
-function wholeNumber(name: string, value: number): string {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`[nuxt-offline-sync] ${name} must be a whole number ≥ 0, got ${value}`)
+function wholeNumber(table: string, name: string, value: number): string {
+  if (!Number.isSafeInteger(value) || value < 0) throw new ValidationError(table, name, `must be a whole number ≥ 0, got ${String(value)}`)
   return String(value)
 }
 
 /**
  * The query string (without `?`) of a list request: `$filter`, `$orderby`, `$top`, `$skip`, `__includeDeleted=true`,
- * in that order, each value percent-encoded. Empty when the query asks for nothing.
+ * in that order, each value percent-encoded. Empty when the query asks for nothing. A `top` or `skip` that is not
+ * a whole number ≥ 0 throws `ValidationError` (field `$top`/`$skip`, on `table` when given) before anything is sent.
  */
-export function listQueryString(query: ListQuery = {}): string {
+export function listQueryString(query: ListQuery = {}, table = 'list query'): string {
   const pairs: string[] = []
   if (query.filter !== undefined && query.filter.trim() !== '') pairs.push(`$filter=${encode(query.filter)}`)
   if (query.orderBy !== undefined && query.orderBy.trim() !== '') pairs.push(`$orderby=${encode(query.orderBy)}`)
-  if (query.top !== undefined) pairs.push(`$top=${wholeNumber('top', query.top)}`)
-  if (query.skip !== undefined) pairs.push(`$skip=${wholeNumber('skip', query.skip)}`)
+  if (query.top !== undefined) pairs.push(`$top=${wholeNumber(table, '$top', query.top)}`)
+  if (query.skip !== undefined) pairs.push(`$skip=${wholeNumber(table, '$skip', query.skip)}`)
   if (query.includeDeleted) pairs.push('__includeDeleted=true')
   return pairs.join('&')
 }
