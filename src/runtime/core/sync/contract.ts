@@ -108,7 +108,8 @@ export interface ConflictRecord {
  * - `client`: keep mine: take the server's `version`, push my row again (an insert that met an existing id becomes an update).
  * - `server`: keep theirs: drop my operations on the item and store the server's item (remove the row when it is deleted).
  * - `merge`: store `item` (the app's merge) with the server's `version`, and push it.
- * - `discard`: drop my operations on the item and remove the local row.
+ * - `discard`: drop my operations on the item and remove the local row (the stock client's `cancelAndDiscard`); the
+ *   server's copy comes back only with a full (unnamed) pull, a purge + pull, or its next change on the server.
  */
 export type Resolution
   = | { choice: 'client' }

@@ -1,8 +1,8 @@
 import { ProtocolError } from '../errors'
 import type { QueuedOperation } from '../operation'
 import type { TableDefinition } from '../schema'
-import { OPERATIONS_TABLE, WATERMARKS_TABLE, type LocalStore, type Row } from '../store'
-import type { ServerItem, WatermarkRecord } from './contract'
+import { CONFLICTS_TABLE, OPERATIONS_TABLE, WATERMARKS_TABLE, type LocalStore, type Row, type StoreTx } from '../store'
+import type { ConflictRecord, ServerItem, WatermarkRecord } from './contract'
 import type { PullCursor } from './pull-query'
 import { serverItemProblem, toLocalRow } from './server-item'
 import { writeWatermark } from './watermarks'
@@ -11,6 +11,8 @@ import { writeWatermark } from './watermarks'
 export interface PreparedPage {
   /** The last state of each id of the page (a page may, on an odd server, name an id twice). */
   rows: Map<string, Row>
+  /** The server's items behind `rows`, as sent (a skipped row's item refreshes its conflict record). */
+  items: Map<string, ServerItem>
   /** Where the next page starts: after the page's last row. */
   cursor: PullCursor
 }
@@ -27,6 +29,7 @@ const UTC_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/
  */
 export function preparePage(source: string, definition: TableDefinition, items: readonly ServerItem[], after: PullCursor | undefined): PreparedPage {
   const rows = new Map<string, Row>()
+  const latest = new Map<string, ServerItem>()
   let previous = after?.updatedAt
   let cursor = after
   for (const item of items) {
@@ -43,11 +46,12 @@ export function preparePage(source: string, definition: TableDefinition, items: 
     previous = updatedAt
     rows.delete(item.id)
     rows.set(item.id, row)
+    latest.set(item.id, item)
     const raw = item.updatedAt as string
     cursor = { literal: UTC_TIMESTAMP.test(raw) ? raw : updatedAt, updatedAt, id: item.id }
   }
   if (!cursor) throw new ProtocolError(source, 'an empty page cannot be prepared')
-  return { rows, cursor }
+  return { rows, items: latest, cursor }
 }
 
 /** What writing a page did. */
@@ -57,28 +61,51 @@ export interface PageCounts {
   skipped: number
 }
 
+/** Whether `item` is a later state of the row than the conflict's `serverItem` (any state beats none). */
+function newerThan(item: ServerItem, conflict: ConflictRecord): boolean {
+  const known = conflict.serverItem?.updatedAt
+  if (typeof known !== 'string') return true
+  const before = Date.parse(known)
+  return Number.isNaN(before) || Date.parse(item.updatedAt as string) > before
+}
+
 /**
- * Writes a prepared page in ONE transaction over [table, `_operations`, `_watermarks`]: rows of ids with any
- * queued operation are skipped (neither overwritten nor deleted), `deleted` rows are removed, the others are
- * stored with `bulkPut`, and `watermark` (when given) is stored with them.
+ * A skipped row is not fetched again (the watermark moves past it), so the conflicts of its id take it as their
+ * `serverItem` when it is newer: a later "server wins" stores it, "client wins" sends the version it carries.
+ */
+async function refreshConflictItems(tx: StoreTx, table: string, page: PreparedPage, skipped: string[]): Promise<void> {
+  const ids = new Set(skipped)
+  const conflicts = await tx.query<ConflictRecord>(CONFLICTS_TABLE, { where: { table }, filter: conflict => ids.has(conflict.itemId) })
+  for (const conflict of conflicts) {
+    const item = page.items.get(conflict.itemId)
+    if (item && newerThan(item, conflict)) await tx.put(CONFLICTS_TABLE, { ...conflict, serverItem: item })
+  }
+}
+
+/**
+ * Writes a prepared page in ONE transaction over [table, `_operations`, `_conflicts`, `_watermarks`]: rows of ids
+ * with any queued operation are skipped (neither overwritten nor deleted; when such an id has conflict records, a
+ * newer row, deleted or not, becomes their `serverItem`), `deleted` rows are removed, the others are stored with
+ * `bulkPut`, and `watermark` (when given) is stored with them.
  */
 export function writePage(store: LocalStore, table: string, page: PreparedPage, watermark: WatermarkRecord | undefined): Promise<PageCounts> {
-  return store.transaction('readwrite', [table, OPERATIONS_TABLE, WATERMARKS_TABLE], async (tx) => {
+  return store.transaction('readwrite', [table, OPERATIONS_TABLE, CONFLICTS_TABLE, WATERMARKS_TABLE], async (tx) => {
     let queued: Set<string> | undefined
     if (await tx.count(OPERATIONS_TABLE, { where: { table } }) > 0) {
       queued = new Set((await tx.query<QueuedOperation>(OPERATIONS_TABLE, { where: { table } })).map(operation => operation.itemId))
     }
     const puts: Row[] = []
     const deletes: string[] = []
-    let skipped = 0
+    const skipped: string[] = []
     for (const [id, row] of page.rows) {
-      if (queued?.has(id)) skipped++
+      if (queued?.has(id)) skipped.push(id)
       else if (row.deleted === true) deletes.push(id)
       else puts.push(row)
     }
     if (puts.length) await tx.bulkPut(table, puts)
     if (deletes.length) await tx.bulkDelete(table, deletes)
+    if (skipped.length) await refreshConflictItems(tx, table, page, skipped)
     if (watermark) await writeWatermark(tx, watermark)
-    return { upserted: puts.length, deleted: deletes.length, skipped }
+    return { upserted: puts.length, deleted: deletes.length, skipped: skipped.length }
   })
 }

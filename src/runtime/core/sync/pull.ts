@@ -37,8 +37,9 @@ export interface PullDeps {
  *   ignored (the pull starts from the beginning). Without a name every row is fetched and nothing is stored.
  * - Pages are `$orderby=updatedAt,id`, `__includeDeleted=true`, keyset-paged after the last row received, so a
  *   row changed between pages is neither lost nor duplicated. Each page is written in one transaction; the next
- *   page is requested while it is being written. Rows of ids with queued operations are skipped, deleted rows
- *   are removed. The pull ends on an empty page or on one shorter than the largest seen.
+ *   page is requested while it is being written. Rows of ids with queued operations are skipped (a skipped row
+ *   that is newer than the `serverItem` of its id's conflict records replaces it there, since the watermark moves
+ *   past it), deleted rows are removed. The pull ends on an empty page or on one shorter than the largest seen.
  * - A named pull that completes stores `pulledAt` and `rows` (rows received); one that received nothing at all
  *   stores the epoch watermark (`EPOCH_WATERMARK`). Result counts: `upserted` rows put, `deleted` deleted items
  *   applied (whether or not a local row existed), `skipped` rows with queued operations, `pages` pages written.
