@@ -1,14 +1,21 @@
-import { addImports, addPlugin, addServerHandler, addServerPlugin, addTypeTemplate, createResolver, defineNuxtModule, installModule } from '@nuxt/kit'
+import { addImports, addPlugin, addServerHandler, addServerPlugin, addTypeTemplate, createResolver, defineNuxtModule, installModule, useLogger } from '@nuxt/kit'
 import { defu } from 'defu'
 import type { ModuleOptions, PublicRuntimeOptions, ServerRuntimeOptions } from './options'
 import { assertTables } from './runtime/core/validate'
 import { embeddedDataDir } from './data-dir'
-import { assertQueries, resolveSyncOptions } from './sync-options'
+import { resolveModuleOptions } from './resolve-options'
+import { assertQueries } from './sync-options'
 import { tableTypesTemplate } from './types-template'
 
 export type { ModuleOptions, QueryOption, ServerOptions, ServerDatabaseOptions, SyncOptions } from './options'
 export type { ColumnType, TableDefinition, TablesDefinition } from './runtime/core/schema'
 export type { OfflineSyncTables, SyncRow, SyncTableName } from './runtime/types'
+export type { SyncClient } from './runtime/core/sync-client'
+export type { SyncContext } from './runtime/core/sync/context'
+export type { QueuedOperation } from './runtime/core/operation'
+export type { UseSyncTable } from './runtime/composables/useSyncTable'
+export type { LiveOptions } from './runtime/composables/useSubscribable'
+export type { ConflictRecord, NamedQuery, PullResult, PurgeOptions, PushResult, Resolution, SyncActivity, SyncStatus, WatermarkRecord } from './runtime/core/sync/contract'
 
 export default defineNuxtModule<ModuleOptions>({
   meta: {
@@ -21,23 +28,17 @@ export default defineNuxtModule<ModuleOptions>({
     databaseName: 'offline-sync',
     backend: '/tables',
     queries: {},
-    sync: { auto: true, interval: 0, apiVersion: '2.0.0' },
-    server: {
-      enabled: true,
-      path: '/tables',
-      database: { dataDir: '.data/offline-sync' },
-      pageSize: 50,
-      maxTop: 1000,
-      maxBodySize: 1024 * 1024,
-      maxBatchSize: 500,
-      maxBatchBodySize: 8 * 1024 * 1024,
-    },
+    // the defaults of `sync` and `server` are filled in (and checked) by resolveSyncOptions / resolveServerOptions
+    sync: {},
+    server: {},
   },
   async setup(options, nuxt) {
     const { resolve } = createResolver(import.meta.url)
     assertTables(options.tables)
     assertQueries(options.queries, options.tables)
-    const sync = resolveSyncOptions(options.sync)
+    // this module's server as the backend: its maxTop bounds the pull's page size
+    const { sync, server, warnings } = resolveModuleOptions(options)
+    for (const warning of warnings) useLogger('nuxt-offline-sync').warn(warning)
 
     await installModule('@pinia/nuxt')
 
@@ -68,24 +69,28 @@ export default defineNuxtModule<ModuleOptions>({
         .map(name => ({ name, from: resolve('./runtime/core/sync/contract'), type: true })),
       ...['SyncErrorInfo', 'PushSummary', 'SyncProgress'].map(name => ({ name, from: resolve('./runtime/stores/sync-state'), type: true })),
       ...['OfflineSyncRequestContext', 'OfflineSyncConflictContext'].map(name => ({ name, from: resolve('./runtime/hooks'), type: true })),
+      { name: 'SyncClient', from: resolve('./runtime/core/sync-client'), type: true },
+      { name: 'SyncContext', from: resolve('./runtime/core/sync/context'), type: true },
+      { name: 'QueuedOperation', from: resolve('./runtime/core/operation'), type: true },
+      { name: 'UseSyncTable', from: resolve('./runtime/composables/useSyncTable'), type: true },
+      { name: 'LiveOptions', from: resolve('./runtime/composables/useSubscribable'), type: true },
     ])
     addTypeTemplate({
       filename: 'types/offline-sync.d.ts',
       getContents: () => tableTypesTemplate(options.tables, resolve('./runtime/types')),
     })
 
-    const server = options.server
-    if (server.enabled === false) return
+    if (!server.enabled) return
     const serverOptions: ServerRuntimeOptions = {
       tables: options.tables,
-      path: server.path ?? '/tables',
+      path: server.path,
       // `DATABASE_URL` is read at run time by the server plugin, never baked into the build.
-      database: { url: server.database?.url ?? '', dataDir: embeddedDataDir(server.database?.dataDir ?? '.data/offline-sync', nuxt.options) },
-      pageSize: server.pageSize ?? 50,
-      maxTop: server.maxTop ?? 1000,
-      maxBodySize: server.maxBodySize ?? 1024 * 1024,
-      maxBatchSize: server.maxBatchSize ?? 500,
-      maxBatchBodySize: server.maxBatchBodySize ?? 8 * 1024 * 1024,
+      database: { url: server.database.url, dataDir: embeddedDataDir(server.database.dataDir, nuxt.options) },
+      pageSize: server.pageSize,
+      maxTop: server.maxTop,
+      maxBodySize: server.maxBodySize,
+      maxBatchSize: server.maxBatchSize,
+      maxBatchBodySize: server.maxBatchBodySize,
     }
     nuxt.options.runtimeConfig.offlineSync = defu(nuxt.options.runtimeConfig.offlineSync as Partial<ServerRuntimeOptions> | undefined, serverOptions) as typeof nuxt.options.runtimeConfig.offlineSync
 

@@ -66,6 +66,7 @@ function isPositive(value: unknown): value is number {
  * @param ownServer this module's server when `backend` is its path: its `maxTop` bounds `pageSize` (a larger `$top`
  *   is a 400 there), so `pageSize` defaults to `min(1000, maxTop)` and a larger one is refused. Otherwise `pageSize`
  *   stays unset (the pull's default, 1000, the limit of the stock servers).
+ * @param ownServer.maxTop the server's largest accepted `$top`
  */
 export function resolveSyncOptions(sync: SyncOptions | undefined, ownServer?: { maxTop: number }): ResolvedSyncOptions {
   const { auto = SYNC_DEFAULTS.auto, interval = SYNC_DEFAULTS.interval, apiVersion = SYNC_DEFAULTS.apiVersion, retry = {} } = sync ?? {}
