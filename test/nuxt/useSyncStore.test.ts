@@ -6,7 +6,8 @@ import { nextTick } from 'vue'
 import { useNuxtApp } from '#imports'
 import { useSyncTable } from '../../src/runtime/composables/useSyncTable'
 import { useSyncStore } from '../../src/runtime/stores/useSyncStore'
-import { StorageError } from '../../src/runtime/core/errors'
+import { useSyncContext } from '../../src/runtime/composables/useSyncContext'
+import { StorageError, UnknownTableError } from '../../src/runtime/core/errors'
 import { clearLocalStore, syncClient } from './helpers'
 
 beforeEach(async () => {
@@ -57,6 +58,36 @@ describe('useSyncStore', () => {
     expect(Object.keys(state!).sort()).toEqual([
       'activity', 'conflicts', 'error', 'lastError', 'lastPull', 'lastPush', 'nextRetryAt', 'online', 'operations', 'pendingCount', 'queries', 'watermarks',
     ])
+  })
+
+  it('follows the named queries of the context, whoever adds or removes them', () => {
+    const sync = useSyncStore()
+    const context = useSyncContext()
+    const fixture = { openTodos: { table: 'todos', filter: 'done eq false' }, notes: { table: 'notes' } }
+    expect(sync.queries).toEqual(fixture)
+    try {
+      context.addQuery('mine', { table: 'todos', filter: `text eq 'mine'` })
+      expect(sync.queries).toEqual({ ...fixture, mine: { table: 'todos', filter: `text eq 'mine'` } })
+      sync.addQuery('lists', { table: 'notes' })
+      expect(Object.keys(sync.queries)).toEqual(['openTodos', 'notes', 'mine', 'lists'])
+      context.removeQuery('mine')
+      expect(Object.keys(sync.queries)).toEqual(['openTodos', 'notes', 'lists'])
+      // only the context changes it: a write (Pinia's hydration from the server's payload, $patch) is ignored
+      sync.$patch({ queries: {} })
+      expect(Object.keys(sync.queries)).toEqual(['openTodos', 'notes', 'lists'])
+      // a refused query changes nothing
+      expect(() => context.addQuery('bad', { table: 'nope' })).toThrow(UnknownTableError)
+      expect(Object.keys(sync.queries)).toEqual(['openTodos', 'notes', 'lists'])
+      // a disposed store stops following
+      sync.$dispose()
+      context.removeQuery('lists')
+      expect(Object.keys(sync.queries)).toEqual(['openTodos', 'notes', 'lists'])
+      expect(Object.keys(useSyncStore().queries)).toEqual(['openTodos', 'notes'])
+    }
+    finally {
+      context.removeQuery('mine')
+      context.removeQuery('lists')
+    }
   })
 
   it('follows the browser going offline and online', async () => {

@@ -4,21 +4,14 @@ import type { ConflictHandler } from '../core/sync/contract'
 import { createSyncContext, type SyncContext } from '../core/sync/context'
 import { createTableClient } from '../core/sync/table-client'
 import type { OfflineSyncConflictContext, OfflineSyncRequestContext } from '../hooks'
+import { backendUrl } from './backend-url'
+
+export { backendUrl, isAbsoluteUrl } from './backend-url'
 
 /** What the browser context needs from Nuxt: its runtime hooks. */
 export interface BrowserSyncHooks {
   callHook(name: 'offline-sync:request', ctx: OfflineSyncRequestContext): Promise<unknown> | unknown
   callHook(name: 'offline-sync:conflict', ctx: OfflineSyncConflictContext): Promise<unknown> | unknown
-}
-
-/**
- * The URL of the table endpoints: an absolute `backend` as it is; a path is one of this app, under its
- * `app.baseURL` (fetch resolves it against the page's origin).
- */
-export function backendUrl(backend: string, appBaseURL = '/'): string {
-  if (/^[a-z][a-z\d+.-]*:\/\//i.test(backend)) return backend
-  const base = appBaseURL.endsWith('/') ? appBaseURL : `${appBaseURL}/`
-  return base + backend.replace(/^\/+/, '')
 }
 
 /**
@@ -47,10 +40,27 @@ export function hookedConflictHandler(hooks: BrowserSyncHooks): ConflictHandler 
   }
 }
 
-/** An exclusive section shared by every tab of the origin (Web Locks), or none where the browser has no locks. */
-export function webLock(name: string): (<T>(fn: () => Promise<T>) => Promise<T>) | undefined {
+/** The message of a tab without Web Locks (see `webLock`). */
+export const NO_WEB_LOCKS_WARNING = '[nuxt-offline-sync] navigator.locks is not available (Web Locks exist only in secure '
+  + 'contexts: https or localhost), so the tabs of this app do not take turns syncing and an operation may be sent '
+  + 'twice; the push counts a repeated operation whose first answer it never saw as pushed. See "Several tabs" in the README.'
+
+let warnedNoLocks = false
+
+/**
+ * An exclusive section shared by every tab of the origin (Web Lock `name`), or `undefined` where the browser
+ * has no Web Locks (`navigator.locks` exists only in secure contexts: https, localhost). Then `warn`, when
+ * given, is called once per page with `NO_WEB_LOCKS_WARNING`.
+ */
+export function webLock(name: string, warn?: (message: string) => void): (<T>(fn: () => Promise<T>) => Promise<T>) | undefined {
   const locks = typeof navigator === 'undefined' ? undefined : navigator.locks
-  if (!locks || typeof locks.request !== 'function') return undefined
+  if (!locks || typeof locks.request !== 'function') {
+    if (warn && !warnedNoLocks) {
+      warnedNoLocks = true
+      warn(NO_WEB_LOCKS_WARNING)
+    }
+    return undefined
+  }
   return <T>(fn: () => Promise<T>) => locks.request(name, () => fn()) as Promise<T>
 }
 
@@ -59,14 +69,17 @@ export interface BrowserContextOptions {
   options: PublicRuntimeOptions
   hooks: BrowserSyncHooks
   appBaseURL?: string
+  /** Told once when the browser has no Web Locks (the plugin passes `console.warn` in development). */
+  warn?: (message: string) => void
 }
 
 /**
  * The sync context of a tab: the table client on `backend` (through the request hook), the named queries and
  * sync options of the module, conflicts through the conflict hook, one push/pull/purge at a time across tabs
  * (Web Lock `offline-sync:<databaseName>`) and the browser's network state. Not started: call `start()`.
+ * Both hooks run inside that lock: a hook that awaits (a token refresh, a dialog) holds up syncing in every tab.
  */
-export function createBrowserSyncContext({ client, options, hooks, appBaseURL }: BrowserContextOptions): SyncContext {
+export function createBrowserSyncContext({ client, options, hooks, appBaseURL, warn }: BrowserContextOptions): SyncContext {
   const { sync } = options
   const tableClient = createTableClient({
     baseUrl: backendUrl(options.backend, appBaseURL),
@@ -82,7 +95,7 @@ export function createBrowserSyncContext({ client, options, hooks, appBaseURL }:
     retry: sync.retry,
     interval: sync.interval,
     auto: sync.auto,
-    lock: webLock(`offline-sync:${options.databaseName}`),
+    lock: webLock(`offline-sync:${options.databaseName}`, warn),
     online: typeof navigator === 'undefined' ? true : navigator.onLine !== false,
   })
 }

@@ -1,7 +1,7 @@
 import { defineNuxtPlugin, useRuntimeConfig } from '#imports'
 import type { PublicRuntimeOptions } from '../../options'
 import { createSyncClient, type SyncClient } from '../core/sync-client'
-import type { SyncContext } from '../core/sync/context'
+import { withQueryListeners, type AppSyncContext } from '../app-context'
 import { createDexieStore } from '../dexie/dexie-store'
 import { createBrowserSyncContext } from '../browser/browser-context'
 import { afterHydration } from '../composables/afterHydration'
@@ -32,7 +32,14 @@ export default defineNuxtPlugin({
       },
     })
     const client: SyncClient = createSyncClient({ store })
-    const context: SyncContext = createBrowserSyncContext({ client, options, hooks: nuxtApp.hooks, appBaseURL: config.app.baseURL })
+    const context: AppSyncContext = withQueryListeners(createBrowserSyncContext({
+      client,
+      options,
+      hooks: nuxtApp.hooks,
+      appBaseURL: config.app.baseURL,
+      // once, in development: on plain http (not localhost) the tabs have no Web Locks to take turns with
+      warn: import.meta.dev ? message => console.warn(message) : undefined,
+    }))
 
     const online = () => context.setOnline(true)
     const offline = () => context.setOnline(false)

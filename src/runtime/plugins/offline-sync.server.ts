@@ -2,8 +2,9 @@ import { defineNuxtPlugin, useRuntimeConfig } from '#imports'
 import type { PublicRuntimeOptions } from '../../options'
 import { createMemoryStore } from '../core/memory-store'
 import { createSyncClient, type SyncClient } from '../core/sync-client'
-import { createSyncContext, type SyncContext } from '../core/sync/context'
+import { createSyncContext } from '../core/sync/context'
 import { createTableClient } from '../core/sync/table-client'
+import { withQueryListeners, type AppSyncContext } from '../app-context'
 
 /** A `fetch` for the server's context, which never sends: the context is offline, so nothing reaches it. */
 const noFetch: typeof globalThis.fetch = () => Promise.reject(new Error('[nuxt-offline-sync] no sync requests during server-side rendering'))
@@ -19,7 +20,7 @@ export default defineNuxtPlugin({
   setup() {
     const options = useRuntimeConfig().public.offlineSync as PublicRuntimeOptions
     const client: SyncClient = createSyncClient({ store: createMemoryStore({ tables: options.tables }) })
-    const context: SyncContext = createSyncContext({
+    const context: AppSyncContext = withQueryListeners(createSyncContext({
       client,
       tableClient: createTableClient({ baseUrl: options.backend, apiVersion: options.sync.apiVersion, fetch: noFetch }),
       queries: options.queries,
@@ -27,7 +28,7 @@ export default defineNuxtPlugin({
       interval: 0,
       retry: false,
       online: false,
-    })
+    }))
     return { provide: { offlineSync: client, offlineSyncContext: context } }
   },
 })

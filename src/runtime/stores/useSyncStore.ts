@@ -1,13 +1,36 @@
-import { computed, onScopeDispose, shallowRef, watch } from 'vue'
+import { computed, customRef, onScopeDispose, shallowRef, watch, type Ref } from 'vue'
 import { defineStore } from 'pinia'
 import { useOnline } from '@vueuse/core'
 import { useNuxtApp } from '#imports'
 import type { QueuedOperation } from '../core/operation'
 import type { SyncClient } from '../core/sync-client'
-import type { SyncContext } from '../core/sync/context'
+import type { AppSyncContext } from '../app-context'
 import type { ConflictRecord, NamedQuery, PullResult, PurgeOptions, PushResult, Resolution, SyncActivity, SyncStatus, WatermarkRecord } from '../core/sync/contract'
 import { afterHydration } from '../composables/afterHydration'
+import type { SyncTableName } from '../types'
 import { errorInfo, storeStatus, type StoreStatus, type SyncProgress } from './sync-state'
+
+/**
+ * The context's named queries as a ref of the store's state that only the context changes: it follows every
+ * `addQuery`/`removeQuery` until the store's scope ends, and ignores writes (Pinia's hydration from the server's
+ * payload, `$patch`, the DevTools), so it is never out of step with what the context pulls.
+ */
+function followQueries(context: AppSyncContext): Ref<Record<string, NamedQuery>> {
+  let current = context.queries()
+  return customRef((track, trigger) => {
+    onScopeDispose(context.subscribeQueries((next) => {
+      current = next
+      trigger()
+    }))
+    return {
+      get() {
+        track()
+        return current
+      },
+      set() {},
+    }
+  })
+}
 
 /**
  * The sync state of the app, for components and the DevTools tab; its state is serialisable. The browser's
@@ -17,7 +40,7 @@ import { errorInfo, storeStatus, type StoreStatus, type SyncProgress } from './s
  */
 export const useSyncStore = defineStore('offline-sync', () => {
   const nuxtApp = useNuxtApp()
-  const context = nuxtApp.$offlineSyncContext as SyncContext
+  const context = nuxtApp.$offlineSyncContext as AppSyncContext
   /** Whether the browser reports a network connection (`navigator.onLine`); `true` on the server. */
   const online = shallowRef(true)
   /**
@@ -43,8 +66,11 @@ export const useSyncStore = defineStore('offline-sync', () => {
   const lastError = shallowRef<StoreStatus['lastError']>()
   /** Epoch ms of the next automatic retry after a stopped push or failed pull, when one is scheduled. */
   const nextRetryAt = shallowRef<number>()
-  /** The named queries (from the `queries` option, plus `addQuery`): pulled on start, on reconnect and by `sync()`. */
-  const queries = shallowRef<Record<string, NamedQuery>>(context.queries())
+  /**
+   * The named queries of the context (the `queries` option, plus `addQuery` here or on `useSyncContext()`): pulled
+   * on start, on reconnect and by `sync()`. Queries added at run time are not stored: add them again at start-up.
+   */
+  const queries = followQueries(context)
 
   /** Whether a push, pull or purge is running. */
   const syncing = computed(() => activity.value.kind !== 'idle')
@@ -107,7 +133,7 @@ export const useSyncStore = defineStore('offline-sync', () => {
     return context.push()
   }
   /** Pulls `table`; with a `queryName`, incrementally (a named query of the table brings its filter when `filter` is omitted). */
-  function pull(table: string, queryName?: string, filter?: string): Promise<PullResult> {
+  function pull(table: SyncTableName, queryName?: string, filter?: string): Promise<PullResult> {
     return context.pull(table, queryName, filter)
   }
   /** Pulls every named query, in declaration order. */
@@ -119,21 +145,23 @@ export const useSyncStore = defineStore('offline-sync', () => {
     return context.sync()
   }
   /** Removes the local rows of `table` (all, or those `filter` accepts) and resets its watermarks; `PendingOperationsError` while it has queued operations, unless `force`. */
-  function purge(table: string, options?: PurgeOptions): Promise<void> {
+  function purge(table: SyncTableName, options?: PurgeOptions): Promise<void> {
     return context.purge(table, options)
   }
   /** Ends a conflict: `{ choice: 'client' | 'server' | 'discard' }` or `{ choice: 'merge', item }`. */
   function resolve(conflict: ConflictRecord | string, resolution: Resolution): Promise<void> {
     return context.resolve(typeof conflict === 'string' ? conflict : conflict.id, resolution)
   }
-  /** Adds or replaces a named query (pulled from now on by `pullAll`, `sync`, reconnects and the interval). */
+  /**
+   * Adds or replaces a named query (pulled from now on by `pullAll`, `sync`, reconnects and the interval). It lives
+   * as long as the page: add it again when the app starts. `UnknownTableError`/`ValidationError` when refused.
+   */
   function addQuery(name: string, query: NamedQuery): void {
     context.addQuery(name, query)
-    queries.value = context.queries()
   }
+  /** Stops pulling a named query (its watermark and rows stay until a purge). */
   function removeQuery(name: string): void {
     context.removeQuery(name)
-    queries.value = context.queries()
   }
 
   return {
