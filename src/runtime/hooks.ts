@@ -24,11 +24,15 @@ export interface OfflineSyncConflictContext {
   resolution?: Resolution
 }
 
-/** The browser-side runtime hooks of nuxt-offline-sync. */
+/**
+ * The browser-side runtime hooks of nuxt-offline-sync. Both run inside the sync's cross-tab Web Lock
+ * (`offline-sync:<databaseName>`): while a hook awaits (a token refresh, a dialog), no tab of the app can push,
+ * pull, purge or resolve.
+ */
 export interface OfflineSyncRuntimeHooks {
   /** Before every request of push and pull: add auth headers, rewrite the URL. A hook that throws fails the request like a network error (the push stops and retries later; nothing is lost). */
   'offline-sync:request': (ctx: OfflineSyncRequestContext) => void | Promise<void>
-  /** When a push records a conflict: set `ctx.resolution` to resolve it automatically. */
+  /** When a push records a conflict: set `ctx.resolution` to resolve it automatically. Do not await the user here (it holds the lock); leave the conflict in `useSyncStore().conflicts` instead. */
   'offline-sync:conflict': (ctx: OfflineSyncConflictContext) => void | Promise<void>
 }
 
