@@ -518,7 +518,9 @@ describe('sync context: start, interval, lock, status, queries, dispose', () => 
     expect((await ctx.pullAll()).map(result => [result.table, result.queryName])).toEqual([['todos', 'b'], ['notes', 'a']])
     await ctx.pull('todos', 'b')
     expect(new URLSearchParams(net.requests.at(-1)!.search).get('$filter')).toContain(`tag eq '${tag}'`)
-    await ctx.pull('todos', 'b', `text eq 'other'`)
+    // another filter under the name would restart the named query's watermark: refused
+    expect(await caught(ctx.pull('todos', 'b', `text eq 'other'`))).toBeInstanceOf(ValidationError)
+    await ctx.pull('todos', 'b-other', `text eq 'other'`)
     expect(new URLSearchParams(net.requests.at(-1)!.search).get('$filter')).toContain(`text eq 'other'`)
 
     ctx.removeQuery('b')

@@ -21,6 +21,7 @@ export interface OfflineSyncErrors {
   PROTOCOL: ProtocolError
   PENDING_OPERATIONS: PendingOperationsError
   DISPOSED: DisposedError
+  REENTRANT_CALL: ReentrantCallError
 }
 
 /** Every `code` an `OfflineSyncError` can carry. */
@@ -161,6 +162,17 @@ export class DisposedError extends OfflineSyncError {
   declare readonly code: 'DISPOSED'
   constructor(readonly action: string) {
     super('DISPOSED', `[nuxt-offline-sync] cannot ${action}: the sync context was disposed`)
+  }
+}
+
+/**
+ * A sync call (push, pull, purge, resolve…) made on a sync context from inside its own `conflictHandler`: it would
+ * wait for the push that is waiting for the handler. Nothing was done; return a `Resolution` from the handler instead.
+ */
+export class ReentrantCallError extends OfflineSyncError {
+  declare readonly code: 'REENTRANT_CALL'
+  constructor(readonly action: string) {
+    super('REENTRANT_CALL', `[nuxt-offline-sync] cannot ${action} while the conflictHandler runs: the push waits for the handler; return a Resolution from it instead`)
   }
 }
 

@@ -7,6 +7,14 @@ export interface SerialQueue {
   run<T>(fn: () => Promise<T>): Promise<T>
   /** Number of calls that have not settled yet (running or waiting). */
   readonly pending: number
+  /**
+   * Calls `fn`, an app callback that the running action waits for (the conflict handler), and settles as it does.
+   * While it is pending, `inCallback` is true: a `run` started then from inside it would wait for the running action,
+   * which waits for the callback (a deadlock), so the caller refuses such calls instead of queueing them.
+   */
+  callback<T>(fn: () => T | Promise<T>): Promise<T>
+  /** A `callback` is pending. */
+  readonly inCallback: boolean
 }
 
 /**
@@ -16,9 +24,22 @@ export interface SerialQueue {
 export function createSerialQueue(lock?: ExclusiveLock): SerialQueue {
   let tail: Promise<unknown> = Promise.resolve()
   let pending = 0
+  let callbacks = 0
   return {
     get pending() {
       return pending
+    },
+    get inCallback() {
+      return callbacks > 0
+    },
+    async callback<T>(fn: () => T | Promise<T>): Promise<T> {
+      callbacks += 1
+      try {
+        return await fn()
+      }
+      finally {
+        callbacks -= 1
+      }
     },
     run<T>(fn: () => Promise<T>): Promise<T> {
       pending += 1

@@ -11,13 +11,17 @@ export interface SyncContextOptions {
   tableClient: TableClient
   /** Named incremental queries (more with `addQuery`); pulled by `sync()`, in declaration order. */
   queries?: Record<string, NamedQuery>
-  /** Decides conflicts during push; `undefined` keeps them for the user. */
+  /**
+   * Decides conflicts during push; `undefined` keeps them for the user. The push waits for it, so it must not call
+   * this context (push, pull, resolve…): while it runs, the context refuses the app's calls with `ReentrantCallError`.
+   */
   conflictHandler?: ConflictHandler
   /** Rows per pull page. @default the pull's default */
   pageSize?: number
   /**
    * Retry after a push that stopped (network, 401, 5xx, 408, 429) or a pull that failed the same way: one `sync()`
-   * after `random() * min(maxMs, baseMs * 2^attempt)` ms; a success or going online resets it. `false`: never.
+   * after `random() * min(maxMs, baseMs * 2^attempt)` ms; a success or going online resets it, and none is scheduled
+   * while offline (going online syncs). `false`: never.
    * @default { baseMs: 1000, maxMs: 300000 }
    */
   retry?: { baseMs?: number, maxMs?: number } | false
@@ -56,9 +60,12 @@ export interface SyncContext {
   subscribeStatus(listener: (status: SyncStatus) => void): () => void
   /** Going offline cancels a scheduled retry; coming back resets the backoff and (with `auto`) runs `sync()`. */
   setOnline(online: boolean): void
-  /** Pushes the whole queue. A stopped push resolves (see `stopped`) and schedules a retry. */
+  /** Pushes the whole queue. A stopped push resolves (see `stopped`) and schedules a retry (none while offline). */
   push(): Promise<PushResult>
-  /** Pulls `table`; a `queryName` of a named query on this table pulls with its filter when `filter` is omitted. */
+  /**
+   * Pulls `table`; a `queryName` of a named query on this table pulls with its filter when `filter` is omitted, and
+   * refuses another `filter` with `ValidationError` (it would restart the named query's watermark).
+   */
   pull(table: string, queryName?: string, filter?: string): Promise<PullResult>
   /** Every named query, in declaration order; rejects with the first error after trying the others (a network-type error stops at once). */
   pullAll(): Promise<PullResult[]>

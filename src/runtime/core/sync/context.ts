@@ -1,4 +1,4 @@
-import { DisposedError, OfflineError, UnknownTableError } from '../errors'
+import { DisposedError, OfflineError, ReentrantCallError, UnknownTableError, ValidationError } from '../errors'
 import { observeConflicts, resolveConflict } from './conflicts'
 import { createBackoff } from './context-backoff'
 import { createOutcome, type Outcome } from './context-outcome'
@@ -7,7 +7,7 @@ import { createSerialQueue } from './context-serial'
 import { createStatusStore } from './context-status'
 import { defaultTimers, repeat } from './context-timers'
 import type { SyncContext, SyncContextOptions } from './context-types'
-import type { PullResult, PushResult, SyncActivity } from './contract'
+import type { ConflictHandler, PullResult, PushResult, SyncActivity } from './contract'
 import { pull } from './pull'
 import { purge } from './purge'
 import { push, recoverInflight } from './push'
@@ -31,6 +31,8 @@ export function createSyncContext(options: SyncContextOptions): SyncContext {
   const retry = options.retry === false ? undefined : options.retry ?? {}
   const queries = createQueryRegistry(client.tables, options.queries)
   const serial = createSerialQueue(lock)
+  // the push waits for the handler: while it runs, a call of this context from inside it is refused (see `action`)
+  const handler: ConflictHandler | undefined = conflictHandler && (record => serial.callback(() => conflictHandler(record)))
   let online = options.online ?? true
   const state = createStatusStore({ online, activity: IDLE, retryAttempt: 0 })
   const backoff = createBackoff({
@@ -40,7 +42,7 @@ export function createSyncContext(options: SyncContextOptions): SyncContext {
     timers,
     now,
     random: options.random ?? Math.random,
-    onRetry: () => background(sync),
+    onRetry: () => background(autoSync),
     onChange: () => state.update({ retryAttempt: backoff.attempt, nextRetryAt: backoff.nextAt }),
   })
   /** What the scheduled retry is for: `push` and `pull:<table>/<query>` keys that failed and have not succeeded since. */
@@ -53,10 +55,15 @@ export function createSyncContext(options: SyncContextOptions): SyncContext {
   const setActivity = (activity: SyncActivity) => state.update({ activity })
   const background = (fn: () => Promise<unknown>) => void fn().catch(() => {})
 
-  /** Runs `fn` serialised (and locked); `network`: refused while offline. Settles the outcome into the status. */
-  function action<T>(name: string, network: boolean, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` serialised (and locked); `network`: refused while offline. Settles the outcome into the status. A call
+   * of the app made while the conflict handler runs is refused with `ReentrantCallError`: made from inside the
+   * handler, it would wait for the push that waits for the handler (one made elsewhere meanwhile is refused too: the
+   * two cannot be told apart). The context's own calls (`internal`: retry, reconnect, interval) queue as usual.
+   */
+  function action<T>(name: string, network: boolean, fn: () => Promise<T>, internal = false): Promise<T> {
     const refusal = () => disposed ? new DisposedError(name) : network && !online ? new OfflineError(name) : undefined
-    const early = refusal()
+    const early = !disposed && !internal && serial.inCallback ? new ReentrantCallError(name) : refusal()
     if (early) return Promise.reject(early)
     return serial.run(async () => {
       const late = refusal()
@@ -84,7 +91,8 @@ export function createSyncContext(options: SyncContextOptions): SyncContext {
       if (result === 'retry') failing.add(key)
       else if (result === 'ok') failing.delete(key)
     }
-    if (done.retry && !disposed) backoff.fail()
+    // offline, no retry is scheduled: coming back online syncs at once
+    if (done.retry && !disposed && online) backoff.fail()
     else if ([...done.keys.values()].includes('ok') && !failing.size) backoff.reset()
   }
 
@@ -97,7 +105,7 @@ export function createSyncContext(options: SyncContextOptions): SyncContext {
     try {
       if (lock || !recovered) await recover()
       setActivity({ kind: 'push', done: 0, total: 0 })
-      const result = await push({ client, tableClient, conflictHandler, now, onProgress: (done, total) => setActivity({ kind: 'push', done, total }) })
+      const result = await push({ client, tableClient, conflictHandler: handler, now, onProgress: (done, total) => setActivity({ kind: 'push', done, total }) })
       state.update({ lastPush: { at: now(), result } })
       if (result.stopped) outcome?.failed('push', result.stopped.error, true)
       else outcome?.ok('push')
@@ -164,8 +172,24 @@ export function createSyncContext(options: SyncContextOptions): SyncContext {
     if (!Object.hasOwn(client.tables, table)) throw new UnknownTableError(table)
   }
 
-  function sync(): Promise<{ push: PushResult, pulls: PullResult[] }> {
-    return action('sync', true, runSync)
+  /** `sync()` started by the context itself (retry, reconnect, interval, start). */
+  function autoSync(): Promise<{ push: PushResult, pulls: PullResult[] }> {
+    return action('sync', true, runSync, true)
+  }
+
+  /**
+   * The filter a pull under `queryName` uses: the named query's when none is given. A different filter under the
+   * name of a query of this table is refused (`ValidationError`): it would restart that query's watermark.
+   */
+  function pullFilter(table: string, queryName: string | undefined, filter: string | undefined): string | undefined {
+    const named = queryName === undefined ? undefined : queries.get(queryName)
+    if (named?.table !== table) return filter
+    if (filter === undefined) return named.filter
+    const normal = (value: string | undefined) => value?.trim() || undefined
+    if (normal(filter) !== normal(named.filter)) {
+      throw new ValidationError(table, '', `the named query "${queryName}" pulls with the filter ${JSON.stringify(named.filter ?? '')}; pulling under its name with ${JSON.stringify(filter)} would restart its watermark: omit the filter, or pull under another name`)
+    }
+    return filter
   }
 
   return {
@@ -180,18 +204,18 @@ export function createSyncContext(options: SyncContextOptions): SyncContext {
       if (!online) return backoff.cancel()
       failing.clear()
       backoff.reset()
-      if (auto) background(sync)
+      if (auto) background(autoSync)
     },
     push: () => action('push', true, runPush),
     pull(table, queryName, filter) {
+      let effective: string | undefined
       try {
         checkTable(table)
+        effective = pullFilter(table, queryName, filter)
       }
       catch (error) {
         return Promise.reject(error)
       }
-      const named = queryName === undefined ? undefined : queries.get(queryName)
-      const effective = filter === undefined && named?.table === table ? named.filter : filter
       return action('pull', true, async () => {
         const result = await runPull(table, queryName, effective)
         state.update({ lastPull: { at: now(), results: [result] } })
@@ -199,7 +223,7 @@ export function createSyncContext(options: SyncContextOptions): SyncContext {
       })
     },
     pullAll: () => action('pull', true, runPullAll),
-    sync,
+    sync: () => action('sync', true, runSync),
     purge(table, purgeOptions) {
       return action('purge', false, async () => {
         checkTable(table)
@@ -218,7 +242,7 @@ export function createSyncContext(options: SyncContextOptions): SyncContext {
       if (disposed) return
       if (!stopInterval && (options.interval ?? 0) > 0) {
         stopInterval = repeat(timers, options.interval!, () => {
-          if (online && !disposed && serial.pending === 0) background(sync)
+          if (online && !disposed && serial.pending === 0) background(autoSync)
         })
       }
       try {
@@ -228,7 +252,7 @@ export function createSyncContext(options: SyncContextOptions): SyncContext {
         // in status.lastError; the next push tries again
         return
       }
-      if (auto && online) await sync().catch(() => {})
+      if (auto && online) await autoSync().catch(() => {})
     },
     dispose() {
       if (disposed) return

@@ -117,7 +117,10 @@ export type Resolution
     | { choice: 'merge', item: Record<string, unknown> }
     | { choice: 'discard' }
 
-/** Decides a conflict during push. Return `undefined` to keep it for the user (store, DevTools). */
+/**
+ * Decides a conflict during push. Return `undefined` to keep it for the user (store, DevTools). The push waits for it:
+ * return the resolution rather than calling the sync context (its calls are refused with `ReentrantCallError` meanwhile).
+ */
 export type ConflictHandler = (conflict: ConflictRecord) => Resolution | undefined | Promise<Resolution | undefined>
 
 // ---------------------------------------------------------------------------------------------------------------
