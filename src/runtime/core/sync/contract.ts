@@ -76,12 +76,23 @@ export interface TableClient {
   update(table: string, item: Record<string, unknown> & { id: string }, version?: string): Promise<ServerItem>
   /** DELETE with `If-Match` when given. 404/410 resolve with `undefined` (already gone). */
   delete(table: string, id: string, version?: string): Promise<ServerItem | undefined>
-  /** GET one item; `undefined` on 404/410. */
+  /**
+   * GET one item; `undefined` on 404/410. With `includeDeleted`, a 404/410 is asked again as a list
+   * (`$filter=id eq '<id>'&__includeDeleted=true`): the stock Node server's GET by id never includes deleted rows.
+   */
   get(table: string, id: string, options?: { includeDeleted?: boolean }): Promise<ServerItem | undefined>
   /** GET a page. v2 array or `{ results }`, v3 `{ items, nextLink }`, all returned as `ListPage`. */
   list(table: string, query?: ListQuery): Promise<ListPage>
   /** POST `<baseUrl>/$batch` (only when `batchSupported`): results in request order. */
   batch(operations: BatchOperation[]): Promise<BatchResult[]>
+  /**
+   * Brings back a soft-deleted item, with `If-Match` when `version` is given; resolves with the live item.
+   * v2: `POST <table>/<id>` (the stock undelete: the row comes back with the values it had; `item`'s other values are
+   * not sent). v3: `PUT <table>/<id>?__includeDeleted=true` with `item` and `deleted: false` (the v3 undelete, which
+   * also writes `item`'s values). 404/410 (no such row) → `HttpError`; 409/412 → `ConflictError`.
+   * Optional for compatibility: without it, push cannot re-create an item the server soft-deleted (that operation fails).
+   */
+  undelete?(table: string, item: Record<string, unknown> & { id: string }, version?: string): Promise<ServerItem>
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import type { BatchOperation, BatchResult, ListPage, ListQuery, ServerItem, Tabl
 import { announcedBatchSize, readBatchResults } from './http/batch'
 import { listQueryString, readListPage } from './http/query'
 import { expectItem, send, throwForStatus, type HttpReply, type SendConfig } from './http/send'
+import { stringLiteral } from './pull-query'
 
 /** Columns a v2 client never sends (`id` is kept: it names the item). */
 const STRIPPED: ReadonlySet<string> = new Set(['createdAt', 'updatedAt', 'version', 'deleted'])
@@ -72,6 +73,19 @@ export function createTableClient(options: TableClientOptions): TableClient {
     return apiVersion === '2.0.0' ? withoutSystemColumns(item) : { ...item }
   }
 
+  async function list(table: string, query?: ListQuery): Promise<ListPage> {
+    const search = listQueryString(query)
+    const url = tableUrl(table)
+    return readListPage(await request('GET', search ? `${url}?${search}` : url), url)
+  }
+
+  /** The undelete request: v2 `POST <id>` (no body); v3 `PUT <id>?__includeDeleted=true` with the item, `deleted: false`. */
+  function undeleteRequest(table: string, item: Record<string, unknown> & { id: string }): [string, string, unknown] {
+    const url = itemUrl(table, item.id)
+    if (apiVersion === '2.0.0') return ['POST', url, undefined]
+    return ['PUT', `${url}?__includeDeleted=true`, { ...withoutSystemColumns(item), deleted: false }]
+  }
+
   return {
     apiVersion,
     get batchSupported() {
@@ -100,15 +114,22 @@ export function createTableClient(options: TableClientOptions): TableClient {
     },
 
     async get(table: string, id: string, getOptions?: { includeDeleted?: boolean }): Promise<ServerItem | undefined> {
-      const query = getOptions?.includeDeleted ? '?__includeDeleted=true' : ''
-      const reply = await requestUnlessGone('GET', itemUrl(table, id) + query)
-      return reply && expectItem(reply)
+      const includeDeleted = getOptions?.includeDeleted === true
+      const reply = await requestUnlessGone('GET', itemUrl(table, id) + (includeDeleted ? '?__includeDeleted=true' : ''))
+      if (reply) return expectItem(reply)
+      if (!includeDeleted) return undefined
+      // The stock Node server's GET by id never passes __includeDeleted on: a list query does.
+      const page = await list(table, { filter: `id eq ${stringLiteral(id)}`, includeDeleted: true, top: 1 })
+      return page.items.find(item => item.id === id)
     },
 
-    async list(table: string, query?: ListQuery): Promise<ListPage> {
-      const search = listQueryString(query)
-      const url = tableUrl(table)
-      return readListPage(await request('GET', search ? `${url}?${search}` : url), url)
+    list,
+
+    async undelete(table: string, item: Record<string, unknown> & { id: string }, version?: string): Promise<ServerItem> {
+      const [method, url, body] = undeleteRequest(table, item)
+      const reply = await send({ ...config, protocolHeaders: ifMatch(version) }, method, url, body)
+      throwForStatus(reply)
+      return expectItem(reply)
     },
 
     async batch(operations: BatchOperation[]): Promise<BatchResult[]> {
