@@ -29,6 +29,23 @@ function requeued(operation: QueuedOperation, kind: QueuedOperation['kind'], ver
   return next
 }
 
+/**
+ * Whether the server deleted the conflict's item: its server item is `deleted`, or an update answered 404/410
+ * without one (deleted for good). Keeping my row then means re-creating it on the server.
+ */
+export function deletedOnServer(conflict: ConflictRecord): boolean {
+  if (conflict.serverItem) return conflict.serverItem.deleted === true
+  return conflict.status === 404 || conflict.status === 410
+}
+
+/**
+ * What pushes my row again: an update of the server's row, or, when the server deleted it, an insert (a
+ * re-creation: with the deleted row's version push undeletes it, without one it `POST`s the row).
+ */
+function pushKind(conflict: ConflictRecord): 'insert' | 'update' {
+  return deletedOnServer(conflict) ? 'insert' : 'update'
+}
+
 /** Drops every queued operation of the conflict's item and every conflict recorded for them. */
 async function dropItemOperations(tx: StoreTx, conflict: ConflictRecord): Promise<void> {
   const operations = await tx.query<QueuedOperation>(OPERATIONS_TABLE, { where: { table: conflict.table, itemId: conflict.itemId } })
@@ -45,6 +62,8 @@ async function dropItemOperations(tx: StoreTx, conflict: ConflictRecord): Promis
  * - merge: the local row = the server's item (or, without one, the local row) overlaid with the merged values,
  *   with the server's system columns; the operation becomes a `pending` update with the server's version.
  * - discard: every operation of the item goes, and the local row.
+ * When the server deleted the item (`deletedOnServer`), client and merge make the operation an insert instead
+ * (with the deleted row's version when there is one): push re-creates the item (see push-recreate.ts).
  */
 export async function applyResolution(tx: StoreTx, definition: TableDefinition, conflict: ConflictRecord, resolution: CheckedResolution, now: number): Promise<void> {
   const { table, itemId } = conflict
@@ -74,7 +93,7 @@ export async function applyResolution(tx: StoreTx, definition: TableDefinition, 
           await tx.put(table, next)
         }
       }
-      await tx.put(OPERATIONS_TABLE, requeued(operation, operation.kind === 'insert' ? 'update' : operation.kind, system.version, now))
+      await tx.put(OPERATIONS_TABLE, requeued(operation, operation.kind === 'delete' ? 'delete' : pushKind(conflict), system.version, now))
       return
     }
     case 'merge': {
@@ -84,7 +103,7 @@ export async function applyResolution(tx: StoreTx, definition: TableDefinition, 
         : { ...(await tx.get(table, itemId) ?? conflict.clientItem ?? {}), id: itemId }
       const row: Row = { ...base, ...resolution.values, ...system, id: itemId, deleted: false }
       await tx.put(table, row)
-      if (operation) await tx.put(OPERATIONS_TABLE, requeued(operation, 'update', system.version, now))
+      if (operation) await tx.put(OPERATIONS_TABLE, requeued(operation, pushKind(conflict), system.version, now))
       return
     }
   }

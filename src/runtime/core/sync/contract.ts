@@ -98,17 +98,25 @@ export interface TableClient {
 // ---------------------------------------------------------------------------------------------------------------
 // Conflicts (core/sync/conflicts.ts), stored in `_conflicts`.
 
-/** A push the server refused with 409/412; stays until resolved. Key `id` = `String(operationSeq)`. */
+/**
+ * A push the server refused with 409/412, or an update it answered 404/410 (changed here, deleted on the server);
+ * stays until resolved. Key `id` = `String(operationSeq)`.
+ */
 export interface ConflictRecord {
   id: string
   table: string
   itemId: string
   operationSeq: number
   kind: 'insert' | 'update' | 'delete'
-  status: 409 | 412
+  /** 409/412: the server's row differs; 404/410 (updates only): the server no longer has the row (deleted). */
+  status: 404 | 409 | 410 | 412
   /** What this device has: the local row (or, for a delete, the snapshot of the removed row). */
   clientItem: Record<string, unknown> | undefined
-  /** The server's current item from the 409/412 body, when it sent one. */
+  /**
+   * The server's current item: from the 409/412 body when it is the server's row, else read back with
+   * `__includeDeleted` (so `deleted: true` when the server deleted it). `undefined` when the server has no such row
+   * (deleted for good, or outside this user's rows) or would not say.
+   */
   serverItem: ServerItem | undefined
   /** Epoch ms. */
   createdAt: number
@@ -121,6 +129,10 @@ export interface ConflictRecord {
  * - `merge`: store `item` (the app's merge) with the server's `version`, and push it.
  * - `discard`: drop my operations on the item and remove the local row (the stock client's `cancelAndDiscard`); the
  *   server's copy comes back only with a full (unnamed) pull, a purge + pull, or its next change on the server.
+ *
+ * When the server deleted the item (its `serverItem` is `deleted`, or a 404/410 conflict has none), `client` and
+ * `merge` re-create it: the operation becomes an insert of my (merged) row with the same id, which push sends as an
+ * undelete of the server's deleted row (then an update with my values), or as a `POST` when the row is gone for good.
  */
 export type Resolution
   = | { choice: 'client' }

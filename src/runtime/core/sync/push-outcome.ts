@@ -2,22 +2,33 @@ import { AuthenticationError, ConflictError, HttpError, NetworkError, ProtocolEr
 import type { QueuedOperation } from '../operation'
 import type { TableDefinition } from '../schema'
 import { writableColumns } from '../validate-row'
-import type { BatchResult, PushStopReason, ServerItem } from './contract'
+import type { BatchResult, ConflictRecord, PushStopReason, ServerItem } from './contract'
 import { serverItemProblem } from './server-item'
 
 /**
  * What one pushed operation came to, whether it was sent alone or in a batch:
  * - `success`: the server applied it (or had already applied it); `item` is the server's item (none for a delete
  *   that found the item gone, or a v3 204).
- * - `conflict`: 409/412 with the server's item when the body carried one.
- * - `failed`: an item error (400, 403, 404 on update…): kept, sent again by the next push.
+ * - `conflict`: 409/412 with the server's item when the body carried one; or an update answered 404/410 (the
+ *   server deleted the row). Push reads the item back when the answer had none (`withServerItem`).
+ * - `failed`: an item error (400, 403, 404 on insert…): kept, sent again by the next push.
  * - `stop`: network error, 401, 5xx, 408, 429 or a broken answer: the push stops, the operation waits.
+ * `revived` (not on `success`): a re-created item (see push-recreate.ts) was undeleted before the outcome: the
+ * operation goes on as an update of that live row.
  */
 export type PushOutcome
   = | { type: 'success', item?: ServerItem }
-    | { type: 'conflict', status: 409 | 412, serverItem?: ServerItem, message: string }
-    | { type: 'failed', status?: number, message: string }
-    | { type: 'stop', reason: PushStopReason, error: Error }
+    | ({ type: 'conflict', status: ConflictStatus, serverItem?: ServerItem, message: string } & Revived)
+    | ({ type: 'failed', status?: number, message: string } & Revived)
+    | ({ type: 'stop', reason: PushStopReason, error: Error } & Revived)
+
+/** The statuses of a conflict: 409/412 (the server's row differs), 404/410 (an update of a row the server deleted). */
+export type ConflictStatus = ConflictRecord['status']
+
+interface Revived {
+  /** The live item an undelete brought back before this outcome (a re-created item only). */
+  revived?: ServerItem
+}
 
 /** Statuses that mean "try again later" rather than "this item is wrong". */
 function isTransient(status: number): boolean {
@@ -58,10 +69,21 @@ export function outcomeOfError(error: unknown, kind: QueuedOperation['kind']): P
   if (error instanceof HttpError) {
     if (error.status === 401) return { type: 'stop', reason: 'authentication', error }
     if (isTransient(error.status)) return { type: 'stop', reason: 'server', error }
-    if (kind === 'delete' && (error.status === 404 || error.status === 410)) return { type: 'success' }
-    return { type: 'failed', status: error.status, message: messageOf(error) }
+    const gone = goneOutcome(kind, error.status, error.url)
+    return gone ?? { type: 'failed', status: error.status, message: messageOf(error) }
   }
   throw error
+}
+
+/**
+ * A 404/410 where the operation expected a row: a delete counts as pushed (already gone); an update is a conflict
+ * (changed here, deleted on the server: as an item error it would be retried forever while pulls skip the row).
+ */
+function goneOutcome(kind: QueuedOperation['kind'], status: number, url: string): PushOutcome | undefined {
+  if (status !== 404 && status !== 410) return undefined
+  if (kind === 'delete') return { type: 'success' }
+  if (kind === 'update') return { type: 'conflict', status, message: `${url} answered ${status}: the server deleted the item` }
+  return undefined
 }
 
 /** The outcome of a successful single request: `item` must be an item (a delete may have none). */
@@ -85,8 +107,7 @@ export function outcomeOfBatchResult(result: BatchResult | undefined, operation:
   const body = result.error === undefined ? undefined : { error: result.error }
   if (status === 401) return { type: 'stop', reason: 'authentication', error: new AuthenticationError(url, status, body) }
   if (isTransient(status)) return { type: 'stop', reason: 'server', error: new HttpError(url, status, body, result.error) }
-  if (operation.kind === 'delete' && (status === 404 || status === 410)) return { type: 'success' }
-  return { type: 'failed', status, message: result.error ?? `${url} answered ${status}` }
+  return goneOutcome(operation.kind, status, url) ?? { type: 'failed', status, message: result.error ?? `${url} answered ${status}` }
 }
 
 /** Deep equality of JSON values; object key order does not matter (PostgreSQL `jsonb` reorders keys). */
@@ -118,10 +139,14 @@ export function sameAsSent(definition: TableDefinition, body: Record<string, unk
 
 /**
  * Applies the lost-response rules: an insert answered 409, or an update answered 409/412, whose server item
- * equals what we sent was applied by an earlier attempt whose answer never arrived: a success.
+ * equals what we sent was applied by an earlier attempt whose answer never arrived: a success. (A deleted server
+ * item never makes an update a success: the update is not there. It does for an insert: the row was inserted,
+ * then deleted by someone else.)
  */
 export function recogniseLostResponse(outcome: PushOutcome, operation: QueuedOperation, definition: TableDefinition, body: Record<string, unknown> | undefined): PushOutcome {
   if (outcome.type !== 'conflict' || !outcome.serverItem || !body) return outcome
+  if (outcome.status !== 409 && outcome.status !== 412) return outcome
   if (operation.kind === 'delete' || (operation.kind === 'insert' && outcome.status !== 409)) return outcome
+  if (operation.kind === 'update' && outcome.serverItem.deleted === true) return outcome
   return sameAsSent(definition, body, outcome.serverItem) ? { type: 'success', item: outcome.serverItem } : outcome
 }

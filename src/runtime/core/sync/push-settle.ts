@@ -50,35 +50,65 @@ export async function operationsOfItem(tx: StoreTx, table: string, itemId: strin
   return tx.query<QueuedOperation>(OPERATIONS_TABLE, { where: { table, itemId } })
 }
 
-/** Copies the server's system columns (from `toLocalRow`) onto a local row, keeping its values. */
+/**
+ * Copies the server's system columns (from `toLocalRow`) onto a local row, keeping its values. The version is the
+ * server's, or none when the server sent none: the version the row had is not the server's any more.
+ */
 function withSystemColumns(row: Row, server: Row): Row {
   const next: Row = { ...row }
-  for (const column of ['version', 'updatedAt', 'createdAt'] as const) {
+  for (const column of ['updatedAt', 'createdAt'] as const) {
     if (server[column] !== undefined) next[column] = server[column]
   }
+  if (typeof server.version === 'string') next.version = server.version
+  else delete next.version
   return next
+}
+
+/**
+ * Whether `stored`, read back when the answer came, is still the operation this push marked `inflight` (`marked`).
+ * Without a shared lock, another tab's `recoverInflight` may have handed it back to `pending` meanwhile; then a local
+ * change may have landed in it, or another push may have marked it again (other attempts and time) or met a
+ * conflict with it. Its kind is not compared: another push's success turns an insert this push has in flight into
+ * an update of the same operation (see `settleSuccess`), and this push still owns it.
+ */
+export function isMarkedBy(stored: QueuedOperation, marked: QueuedOperation): boolean {
+  return stored.state === 'inflight' && stored.attempts === marked.attempts && stored.updatedAt === marked.updatedAt
 }
 
 /**
  * The server accepted the operation: drop it; store the server's item when no later operation of the item
  * exists (a deleted or absent item removes the row), else copy only its system columns onto the local row and
  * give the later operations the new version (they were queued against the version before this push).
- * An insert/update that is no longer `inflight` was handed back to `pending` meanwhile (another tab's
- * `recoverInflight`), so local edits may have been collapsed into it: it stays, as an update of the new version.
+ *
+ * An operation that is no longer the one this push marked (`isMarkedBy`), whatever its kind now, was handed back
+ * meanwhile and may carry a local change made since (an edit or a delete landed in it): it stays, as a later
+ * operation of the new version (`kept`). One that another push put in `conflict` meanwhile (most likely against
+ * this very write) goes back to `pending` and its conflict record goes: it is sent again against the new version,
+ * and meets the conflict again if it was a real one. One that another push has in flight keeps its state.
+ *
+ * A server that answers a write without a version (none in the body, no `ETag`) does not version the item: the
+ * local row and the later operations then have no version either, and go without `If-Match`, like every change to
+ * a row such a server stored. Keeping the version from before this push instead would send an `If-Match` that can
+ * only fail (412) against this very write: a conflict of the user with themselves on every later operation.
  */
-async function settleSuccess(tx: StoreTx, prepared: PreparedOperation, item: ServerItem | undefined): Promise<void> {
-  const { operation, definition } = prepared
-  const { table, itemId, seq } = operation
-  const handedBack = operation.state !== 'inflight' && operation.kind !== 'delete'
-  if (!handedBack) await tx.delete(OPERATIONS_TABLE, seq)
-  await tx.delete(CONFLICTS_TABLE, String(seq))
-  const later = (await operationsOfItem(tx, table, itemId)).filter(other => other.seq !== seq || handedBack)
-  if (later.length === 0) {
-    if (operation.kind === 'delete' || !item || item.deleted === true) await tx.delete(table, itemId)
-    else await tx.put(table, toLocalRow(definition, item))
-    return
+async function settleSuccess(tx: StoreTx, prepared: PreparedOperation, stored: QueuedOperation, item: ServerItem | undefined): Promise<{ kept: boolean }> {
+  const { definition } = prepared
+  const { table, itemId, seq } = stored
+  const kept = !isMarkedBy(stored, prepared.operation)
+  if (!kept) await tx.delete(OPERATIONS_TABLE, seq)
+  else if (stored.state === 'conflict') {
+    const pending: QueuedOperation = { ...stored, state: 'pending' }
+    delete pending.lastError
+    await tx.put(OPERATIONS_TABLE, pending)
   }
-  if (!item) return
+  if (!kept || stored.state === 'conflict') await tx.delete(CONFLICTS_TABLE, String(seq))
+  const later = (await operationsOfItem(tx, table, itemId)).filter(other => other.seq !== seq || kept)
+  if (later.length === 0) {
+    if (prepared.operation.kind === 'delete' || !item || item.deleted === true) await tx.delete(table, itemId)
+    else await tx.put(table, toLocalRow(definition, item))
+    return { kept }
+  }
+  if (!item) return { kept }
   const server = toLocalRow(definition, item)
   const row = await tx.get(table, itemId)
   if (row) await tx.put(table, withSystemColumns(row, server))
@@ -90,28 +120,55 @@ async function settleSuccess(tx: StoreTx, prepared: PreparedOperation, item: Ser
     if (updated.item) updated.item = withSystemColumns(updated.item, server)
     await tx.put(OPERATIONS_TABLE, updated)
   }
+  return { kept }
 }
 
-/** What settling one outcome left to report. */
+/**
+ * What settling one outcome left to report. `success` with `kept`: the server applied it, but the operation was
+ * handed back meanwhile and stays queued (the rest of its item waits for the next push). `released`: handed back
+ * meanwhile, so this push's item error or conflict is not written (the operation is sent again as it is now).
+ */
 export type Settled
-  = | { type: 'success' }
+  = | { type: 'success', kept: boolean }
+    | { type: 'released' }
     | { type: 'conflict', record: ConflictRecord }
     | { type: 'failed', operation: QueuedOperation, status?: number, message: string }
     | { type: 'stop', reason: PushStopReason, error: Error }
     | { type: 'gone' }
 
 /**
+ * A re-created item whose undelete succeeded before the rest failed: the operation becomes an update of the live
+ * row (its version), and the local row takes that row's system columns (keeping its own values).
+ */
+async function continueAsUpdate(tx: StoreTx, definition: TableDefinition, operation: QueuedOperation, revived: ServerItem): Promise<QueuedOperation> {
+  const server = toLocalRow(definition, revived)
+  const row = await tx.get(operation.table, operation.itemId)
+  if (row) await tx.put(operation.table, withSystemColumns(row, server))
+  const update: QueuedOperation = { ...operation, kind: 'update' }
+  if (typeof server.version === 'string') update.version = server.version
+  else delete update.version
+  return update
+}
+
+/**
  * Writes one outcome inside `tx` (scope: the operation's table, `_operations`, `_conflicts`): success as
  * above; a conflict sets the state `conflict` and records both sides; an item error sets `failed`; a stop puts
- * the operation back to `pending` (its attempts stay counted).
+ * the operation back to `pending` (its attempts stay counted). Of an operation handed back meanwhile
+ * (`isMarkedBy`), only a success is written (the server's new version); a stop still stops the push. An outcome with `revived` first turns the
+ * re-creation into an update of the revived row.
  */
 export async function settleOutcome(tx: StoreTx, prepared: PreparedOperation, outcome: PushOutcome, now: number): Promise<Settled> {
-  const { seq, table, itemId, kind } = prepared.operation
-  const operation = await tx.get<QueuedOperation>(OPERATIONS_TABLE, seq)
+  const { seq, table, itemId } = prepared.operation
+  let operation = await tx.get<QueuedOperation>(OPERATIONS_TABLE, seq)
   if (!operation) return { type: 'gone' }
-  if (outcome.type === 'success') {
-    await settleSuccess(tx, { ...prepared, operation }, outcome.item)
-    return { type: 'success' }
+  if (outcome.type === 'success') return { type: 'success', ...await settleSuccess(tx, prepared, operation, outcome.item) }
+  const ours = isMarkedBy(operation, prepared.operation)
+  if (outcome.revived) operation = await continueAsUpdate(tx, prepared.definition, operation, outcome.revived)
+  const { kind } = operation
+  if (!ours) {
+    // handed back meanwhile: not this push's to settle; only what the server did (a revival) is recorded
+    if (outcome.revived) await tx.put(OPERATIONS_TABLE, operation)
+    return outcome.type === 'stop' ? { type: 'stop', reason: outcome.reason, error: outcome.error } : { type: 'released' }
   }
   if (outcome.type === 'stop') {
     await tx.put(OPERATIONS_TABLE, { ...operation, state: 'pending', lastError: { message: outcome.error.message }, updatedAt: now })

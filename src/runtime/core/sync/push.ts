@@ -5,7 +5,7 @@ import type { SyncClient } from '../sync-client'
 import { resolveConflict } from './conflicts'
 import type { ConflictHandler, ConflictRecord, PushResult, Resolution, TableClient } from './contract'
 import type { PushOutcome } from './push-outcome'
-import { sendBatch, sendSingle } from './push-send'
+import { sendAll, type Transport } from './push-send'
 import { prepareOperation, settleOutcome, type PreparedOperation, type Settled } from './push-settle'
 
 export interface PushDeps {
@@ -53,7 +53,7 @@ export async function push(deps: PushDeps): Promise<PushResult> {
   const result: PushResult = { pushed: 0, conflicts: [], errors: [], batched: false }
   const blocked = new Set<string>()
   const handled = new Map<number, number>()
-  let batchRefused = false
+  const transport: Transport = { batchRefused: false, batched: false }
   let done = 0
   let total = 0
   const progress = () => deps.onProgress?.(done, total)
@@ -89,20 +89,8 @@ export async function push(deps: PushDeps): Promise<PushResult> {
   /** Sends prepared operations (a batch when possible) and writes their outcomes. */
   async function send(prepared: PreparedOperation[]): Promise<Settled[]> {
     try {
-      let outcomes: PushOutcome[] | 'refused' = 'refused'
-      if (tableClient.batchSupported === true && !batchRefused) {
-        outcomes = await sendBatch(tableClient, prepared)
-        if (outcomes === 'refused') batchRefused = true
-        else result.batched = true
-      }
-      if (outcomes === 'refused') {
-        outcomes = []
-        for (const entry of prepared) {
-          const previous = outcomes.at(-1)
-          // after a stop the rest is not sent: it goes back to pending with the same reason
-          outcomes.push(previous?.type === 'stop' ? previous : await sendSingle(tableClient, entry))
-        }
-      }
+      const outcomes = await sendAll(tableClient, prepared, transport)
+      if (transport.batched) result.batched = true
       return await settle(prepared, outcomes)
     }
     catch (error) {
@@ -121,6 +109,11 @@ export async function push(deps: PushDeps): Promise<PushResult> {
         return
       case 'success':
         result.pushed += 1
+        // handed back meanwhile and still queued: the rest of its item waits behind it, for the next push
+        if (settled.kept) blocked.add(itemKey(operation))
+        break
+      case 'released':
+        blocked.add(itemKey(operation))
         break
       case 'failed':
         result.errors.push({ operation: settled.operation, status: settled.status, message: settled.message })
@@ -168,7 +161,7 @@ export async function push(deps: PushDeps): Promise<PushResult> {
     return resolution.choice === 'client' || resolution.choice === 'merge' ? 'retry' : 'resolved'
   }
 
-  const batching = () => tableClient.batchSupported === true && !batchRefused
+  const batching = () => tableClient.batchSupported === true && !transport.batchRefused
   let cursor = 0
   while (!result.stopped) {
     // every round reads what was queued after the last round (local writes go on during a push)
