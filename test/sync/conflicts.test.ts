@@ -6,7 +6,7 @@ import type { ConflictRecord, Resolution, ServerItem } from '../../src/runtime/c
 import { MAX_HANDLER_RETRIES } from '../../src/runtime/core/sync/push'
 import { newId, startHarness, type Harness } from '../conformance/support/harness'
 import { watch } from '../unit/core/stores'
-import { changeOnServer, insertOnServer, pushSetup, PUSH_TABLES, serverItem, type Interception, type PushMode, type PushSetup } from './push-support'
+import { changeOnServer, deleteOnServer, insertOnServer, pushSetup, PUSH_TABLES, serverItem, type Interception, type PushMode, type PushSetup } from './push-support'
 
 /** Conflicts recorded by push against this package's server, and each way of resolving them. */
 const MODES: PushMode[] = [
@@ -68,6 +68,19 @@ describe.each(MODES)('conflicts: $name', (mode) => {
     await s.client.table('todos').remove(id)
     const result = await s.push()
     return { id, theirs, conflict: result.conflicts[0]! }
+  }
+
+  /** A synced row the server then deletes (soft, or for good in table `hard`), updated here: the push records a 404. */
+  async function deletedConflict(s: PushSetup, options: { table?: 'todos' | 'hard', push?: PushSetup['push'] } = {}) {
+    const table = options.table ?? 'todos'
+    const id = newId('gone')
+    await s.client.table(table).insert({ id, text: 'base' })
+    await s.push()
+    await deleteOnServer(h, table, id)
+    const deleted = await serverItem(h, table, id)
+    await s.client.table(table).update({ id, text: 'mine' })
+    const result = await (options.push ?? s.push)()
+    return { id, deleted, result, conflict: result.conflicts[0]! }
   }
 
   /** The user columns of an item. */
@@ -193,6 +206,93 @@ describe.each(MODES)('conflicts: $name', (mode) => {
     expect(await listConflicts(s.store)).toEqual([])
     expect(await s.push()).toMatchObject({ pushed: 0 })
     expect(await serverItem(h, 'todos', id)).toEqual(theirs)
+  })
+
+  describe('an update of a row the server deleted (404)', () => {
+    it('client wins: the row is re-created (undeleted) with my values', async () => {
+      const s = await setup()
+      const { id, deleted, conflict } = await deletedConflict(s)
+      expect(conflict).toMatchObject({ kind: 'update', status: 404, clientItem: { text: 'mine' }, serverItem: { id, deleted: true, version: deleted!.version } })
+      await resolve(s, conflict, { choice: 'client' })
+      expect(await s.local('todos', id)).toMatchObject({ text: 'mine', version: deleted!.version })
+      expect(await s.operations()).toEqual([expect.objectContaining({ kind: 'insert', state: 'pending', version: deleted!.version })])
+      expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
+      const server = await serverItem(h, 'todos', id)
+      expect(server).toMatchObject({ text: 'mine', deleted: false })
+      expect(await s.local('todos', id)).toMatchObject({ text: 'mine', version: server!.version })
+      expect(await s.operations()).toEqual([])
+    })
+
+    it('merge: the merged row is re-created', async () => {
+      const s = await setup()
+      const { id, deleted, conflict } = await deletedConflict(s)
+      await resolve(s, conflict, { choice: 'merge', item: { text: 'mine, merged', n: 4 } })
+      expect(await s.local('todos', id)).toMatchObject({ text: 'mine, merged', n: 4, version: deleted!.version, deleted: false })
+      expect(await s.operations()).toEqual([expect.objectContaining({ kind: 'insert', state: 'pending', version: deleted!.version })])
+      expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
+      expect(await serverItem(h, 'todos', id)).toMatchObject({ text: 'mine, merged', n: 4, deleted: false })
+      expect(await s.operations()).toEqual([])
+    })
+
+    for (const choice of ['server', 'discard'] as const) {
+      it(`${choice}: the local row and my operations go; the server keeps its row deleted`, async () => {
+        const s = await setup()
+        const { id, deleted, conflict } = await deletedConflict(s)
+        await resolve(s, conflict, { choice })
+        expect(await s.local('todos', id)).toBeUndefined()
+        expect(await s.operations()).toEqual([])
+        expect(await listConflicts(s.store)).toEqual([])
+        s.requests.requests.length = 0
+        expect(await s.push()).toMatchObject({ pushed: 0 })
+        expect(s.requests.sent()).toEqual([])
+        expect(await serverItem(h, 'todos', id)).toEqual(deleted)
+      })
+    }
+
+    it('a row deleted for good (no soft delete): no server item; client wins inserts the row again', async () => {
+      const s = await setup()
+      const { id, deleted, conflict } = await deletedConflict(s, { table: 'hard' })
+      expect(deleted).toBeUndefined()
+      expect(conflict).toMatchObject({ table: 'hard', kind: 'update', status: 404, clientItem: { text: 'mine' }, serverItem: undefined })
+      await resolve(s, conflict, { choice: 'client' })
+      const [operation] = await s.operations()
+      expect(operation).toMatchObject({ kind: 'insert', state: 'pending' })
+      expect(operation!.version).toBeUndefined()
+      s.requests.requests.length = 0
+      expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
+      expect(s.requests.sent()).toEqual([`insert:${id}`])
+      const server = await serverItem(h, 'hard', id)
+      expect(server).toMatchObject({ text: 'mine', deleted: false })
+      expect(await s.local('hard', id)).toMatchObject({ text: 'mine', version: server!.version })
+    })
+
+    it('a conflictHandler that keeps mine re-creates it in the same push', async () => {
+      const s = await setup()
+      const seen: ConflictRecord[] = []
+      const { id, result } = await deletedConflict(s, { push: () => s.push({ conflictHandler: (c) => {
+        seen.push(c)
+        return { choice: 'client' }
+      } }) })
+      expect(seen).toEqual([expect.objectContaining({ itemId: id, status: 404, serverItem: expect.objectContaining({ deleted: true }) })])
+      expect(result).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
+      expect(await serverItem(h, 'todos', id)).toMatchObject({ text: 'mine', deleted: false })
+      expect(await s.operations()).toEqual([])
+    })
+
+    it('an insert of an id whose server row is deleted: 409 with the deleted row; client wins re-creates it', async () => {
+      const s = await setup()
+      const id = newId('tomb')
+      await insertOnServer(h, 'todos', { id, text: 'theirs' })
+      await deleteOnServer(h, 'todos', id)
+      const deleted = await serverItem(h, 'todos', id)
+      await s.client.table('todos').insert({ id, text: 'mine' })
+      const { conflicts: [conflict] } = await s.push()
+      expect(conflict).toMatchObject({ kind: 'insert', status: 409, serverItem: { id, text: 'theirs', deleted: true, version: deleted!.version } })
+      await resolve(s, conflict!, { choice: 'client' })
+      expect(await s.operations()).toEqual([expect.objectContaining({ kind: 'insert', state: 'pending', version: deleted!.version })])
+      expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
+      expect(await serverItem(h, 'todos', id)).toMatchObject({ text: 'mine', deleted: false })
+    })
   })
 
   it('an unknown or already resolved conflict id is an ItemNotFoundError', async () => {

@@ -1,9 +1,10 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import type { LocalStore, Row } from '../../src/runtime/core/store'
+import { resolveConflict } from '../../src/runtime/core/sync/conflicts'
 import { recoverInflight } from '../../src/runtime/core/sync/push'
 import { newId, startHarness, type Harness } from '../conformance/support/harness'
 import {
-  changeOnServer, insertOnServer, pushSetup, PUSH_TABLES, refuseMarkedTexts, serverItem, setOperationState,
+  changeOnServer, deleteOnServer, insertOnServer, pushSetup, PUSH_TABLES, refuseMarkedTexts, serverItem, setOperationState,
   type Interception, type PushMode,
 } from './push-support'
 
@@ -91,7 +92,10 @@ describe('push through the batch endpoint', () => {
     expect(batch.batched).toBe(true)
     expect(batch.state).toEqual(single.state)
     // the scenario really exercises every outcome
-    expect(single.state.result).toEqual({ pushed: 9, conflicts: [['todos', 'q', 412], ['todos', 'dup', 409]], errors: [['todos', 'bad', 400]] })
+    expect(single.state.result).toEqual({ pushed: 9, conflicts: [['todos', 'q', 412], ['todos', 'dup', 409], ['todos', 't', 404]], errors: [['todos', 'bad', 400]] })
+    // t (changed here, deleted on the server) is re-created once its conflict is resolved with client wins (bad fails again)
+    expect(single.state.recreated).toEqual({ pushed: 1, conflicts: [], errors: [['todos', 'bad', 400]] })
+    expect(single.state.server.todos!.find(item => item.id === 't')).toMatchObject({ text: 't1', n: 0, deleted: false })
   })
 })
 
@@ -106,11 +110,12 @@ async function scenario(h: Harness, mode: PushMode) {
   const s = await setup(h, mode)
   const todos = s.client.table('todos')
   const lists = s.client.table('lists')
-  for (const id of ['p', 'q', 'r', 's']) await todos.insert({ id, text: `${id}0`, n: 0 })
+  for (const id of ['p', 'q', 'r', 's', 't']) await todos.insert({ id, text: `${id}0`, n: 0 })
   await lists.insert({ id: 'L0', title: 'list' })
   await s.push()
   await changeOnServer(h, 'todos', 'q', { text: 'theirs' })
   await insertOnServer(h, 'todos', { id: 'dup', text: 'theirs' })
+  await deleteOnServer(h, 'todos', 't')
 
   await todos.insert({ id: 'a', text: 'a', meta: { k: [1] }, due: '2030-03-04T05:06:07.089Z' })
   await todos.insert({ id: 'bad', text: 'bad' })
@@ -120,18 +125,24 @@ async function scenario(h: Harness, mode: PushMode) {
   await todos.insert({ id: 'dup', text: 'mine' })
   await lists.insert({ id: 'L1', title: 'second' })
   await todos.update({ id: 's', n: 5 })
+  await todos.update({ id: 't', text: 't1' })
   await lists.remove('L0')
   await todos.insert({ id: 'b', text: 'b', done: true })
   await lists.insert({ id: 'L2', title: 'third' })
   await todos.insert({ id: 'c', text: 'c' })
   const result = await s.push()
+  const summary = (pushed: typeof result) => ({
+    pushed: pushed.pushed,
+    conflicts: pushed.conflicts.map(conflict => [conflict.table, conflict.itemId, conflict.status]),
+    errors: pushed.errors.map(error => [error.operation.table, error.operation.itemId, error.status]),
+  })
+  const deleted = result.conflicts.find(conflict => conflict.itemId === 't')!
+  await resolveConflict({ client: s.client }, deleted.id, { choice: 'client' })
+  const recreated = await s.push()
 
   const state = {
-    result: {
-      pushed: result.pushed,
-      conflicts: result.conflicts.map(conflict => [conflict.table, conflict.itemId, conflict.status]),
-      errors: result.errors.map(error => [error.operation.table, error.operation.itemId, error.status]),
-    },
+    result: summary(result),
+    recreated: summary(recreated),
     local: {} as Record<string, Record<string, unknown>[]>,
     server: {} as Record<string, Record<string, unknown>[]>,
     queue: (await s.operations()).map(op => [op.table, op.itemId, op.kind, op.state, op.attempts]),

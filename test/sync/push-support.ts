@@ -14,6 +14,8 @@ export const PUSH_TABLES: TablesDefinition = {
   todos: { columns: { text: 'string', done: 'boolean', n: 'number', due: 'date', meta: 'json' } },
   lists: { columns: { title: 'string' } },
   notes: { columns: { text: 'string' }, owner: 'userId' },
+  /** No soft delete: a delete removes the row for good. */
+  hard: { columns: { text: 'string' }, softDelete: false },
 }
 
 /** `text` values the server's before-write hook refuses: `bad` with a 400, `boom` with a 500 (a thrown Error). */
@@ -24,11 +26,16 @@ export function refuseMarkedTexts(h: Harness): void {
   })
 }
 
-/** One request as the fetch saw it: `ops` are the `kind:id` it carried (one, or a batch's). */
+/**
+ * One request as the fetch saw it: `ops` are the `kind:id` it carried (one, or a batch's): `insert`, `update`,
+ * `delete`, `undelete` (v2 `POST <id>`, or a v3 `PUT` with `deleted: false`), `get` (one item; lists carry none).
+ */
 export interface SeenRequest {
   method: string
   path: string
   ops: string[]
+  /** The JSON body, parsed. */
+  body?: unknown
 }
 
 export interface Interception {
@@ -40,13 +47,15 @@ export interface Interception {
   after?: (request: SeenRequest, index: number) => unknown
 }
 
-function opsOf(method: string, path: string, body: unknown): string[] {
-  const parsed = typeof body === 'string' && body ? JSON.parse(body) as Record<string, unknown> : undefined
-  const last = decodeURIComponent(path.split('/').filter(Boolean).at(-1) ?? '')
+function opsOf(method: string, path: string, parsed: Record<string, unknown> | undefined): string[] {
+  const segments = path.split('/').filter(Boolean)
+  const last = decodeURIComponent(segments.at(-1) ?? '')
+  const item = segments.length > 2 // /tables/<table>/<id>
   if (method === 'POST' && last === '$batch') return (parsed!.operations as { kind: string, id: string }[]).map(op => `${op.kind}:${op.id}`)
-  if (method === 'POST') return [`insert:${String(parsed?.id)}`]
-  if (method === 'PATCH' || method === 'PUT') return [`update:${last}`]
+  if (method === 'POST') return item ? [`undelete:${last}`] : [`insert:${String(parsed?.id)}`]
+  if (method === 'PATCH' || method === 'PUT') return [`${parsed?.deleted === false ? 'undelete' : 'update'}:${last}`]
   if (method === 'DELETE') return [`delete:${last}`]
+  if (method === 'GET' && item) return [`get:${last}`]
   return []
 }
 
@@ -59,7 +68,8 @@ export function interceptFetch(interception: Interception = {}) {
     if (!state.active) return fetch(input, init)
     const url = new URL(String(input instanceof Request ? input.url : input))
     const method = init?.method ?? 'GET'
-    const request: SeenRequest = { method, path: decodeURIComponent(url.pathname), ops: opsOf(method, url.pathname, init?.body) }
+    const body = typeof init?.body === 'string' && init.body ? JSON.parse(init.body) as Record<string, unknown> : undefined
+    const request: SeenRequest = { method, path: decodeURIComponent(url.pathname), ops: opsOf(method, url.pathname, body), body }
     const index = requests.push(request) - 1
     await interception.before?.(request, index)
     const answer = interception.respond?.(request, index)
@@ -136,6 +146,13 @@ export async function changeOnServer(h: Harness, table: string, id: string, valu
   const reply = await h.request('PATCH', `/tables/${table}/${encodeURIComponent(id)}`, { body: values })
   if (reply.status !== 200) throw new Error(`PATCH ${table}/${id} answered ${reply.status}: ${reply.text}`)
   return reply.json as ServerItem
+}
+
+/** Deletes an item on the server as another device would (DELETE without If-Match); returns what it answered. */
+export async function deleteOnServer(h: Harness, table: string, id: string): Promise<ServerItem | undefined> {
+  const reply = await h.request('DELETE', `/tables/${table}/${encodeURIComponent(id)}`)
+  if (reply.status !== 200 && reply.status !== 204) throw new Error(`DELETE ${table}/${id} answered ${reply.status}: ${reply.text}`)
+  return reply.json as ServerItem | undefined
 }
 
 /** Inserts an item on the server as another device would. */

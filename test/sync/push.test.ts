@@ -1,12 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { AuthenticationError, NetworkError, type HttpError } from '../../src/runtime/core/errors'
 import { CONFLICTS_TABLE, type LocalStore } from '../../src/runtime/core/store'
-import { listConflicts } from '../../src/runtime/core/sync/conflicts'
+import { listConflicts, resolveConflict } from '../../src/runtime/core/sync/conflicts'
 import { recoverInflight } from '../../src/runtime/core/sync/push'
 import { newId, startHarness, type Harness } from '../conformance/support/harness'
 import {
-  changeOnServer, insertOnServer, pushSetup, PUSH_TABLES, refuseMarkedTexts, serverItem, setOperationState,
-  type Interception, type PushMode,
+  changeOnServer, deleteOnServer, insertOnServer, pushSetup, PUSH_TABLES, refuseMarkedTexts, serverItem, setOperationState,
+  type Interception, type PushMode, type SeenRequest,
 } from './push-support'
 
 /** Push against this package's server (in process, PGlite): every outcome, in each store and transport mode. */
@@ -342,6 +342,49 @@ describe.each(MODES)('push: $name', (mode) => {
       expect(await s.local('todos', id)).toBeUndefined()
     })
 
+    it('a retry answered without the server\'s row (the stock server\'s 409 echoes the request) reads the row back and takes it', async () => {
+      const id = newId()
+      let attempt = 0
+      const s = await setup({
+        interception: {
+          respond(request) {
+            // the retry is answered as the stock Node server answers a duplicate insert: our own item, a weak ETag
+            if (attempt === 1 && request.ops.includes(`insert:${id}`)) {
+              attempt += 1
+              return echoConflict(request)
+            }
+          },
+          after(request) {
+            if (attempt === 0 && request.ops.includes(`insert:${id}`)) {
+              attempt += 1
+              return 'lose'
+            }
+          },
+        },
+      })
+      await s.client.table('todos').insert({ id, text: 'once', meta: { k: 1 }, due: '2031-05-06T07:08:09.010Z' })
+      expect((await s.push()).stopped?.reason).toBe('network')
+      const applied = await serverItem(h, 'todos', id)
+      s.requests.requests.length = 0
+      expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
+      expect(s.requests.sent()).toEqual([`insert:${id}`, `get:${id}`])
+      expect(await listConflicts(s.store)).toEqual([])
+      expect(await s.operations()).toEqual([])
+      expect(await serverItem(h, 'todos', id)).toEqual(applied)
+      expect(await s.local('todos', id)).toMatchObject({ text: 'once', version: applied!.version, updatedAt: applied!.updatedAt })
+    })
+
+    it('a conflict answered without the server\'s row and a different row on the server is a conflict WITH the row read back', async () => {
+      const id = newId()
+      const s = await setup({ interception: { respond: request => request.ops.includes(`insert:${id}`) ? echoConflict(request) : undefined } })
+      const theirs = await insertOnServer(h, 'todos', { id, text: 'theirs', n: 3 })
+      await s.client.table('todos').insert({ id, text: 'mine' })
+      const result = await s.push()
+      expect(result).toMatchObject({ pushed: 0, errors: [], conflicts: [{ itemId: id, kind: 'insert', status: 409, clientItem: { text: 'mine' } }] })
+      expect(result.conflicts[0]!.serverItem).toMatchObject({ id, text: 'theirs', n: 3, version: theirs.version, updatedAt: theirs.updatedAt, deleted: false })
+      expect(s.requests.sent()).toEqual([`insert:${id}`, `get:${id}`])
+    })
+
     it('an insert whose answer was lost and whose row was then deleted locally ends deleted on the server', async () => {
       const id = newId()
       const s = await setup({ interception: loseFirst(() => `insert:${id}`) })
@@ -353,6 +396,123 @@ describe.each(MODES)('push: $name', (mode) => {
       expect(await s.push()).toMatchObject({ pushed: 1, errors: [], conflicts: [] })
       expect(s.requests.sent()).toEqual([`insert:${id}`, `delete:${id}`])
       expect(await serverItem(h, 'todos', id)).toMatchObject({ deleted: true })
+      expect(await s.operations()).toEqual([])
+    })
+  })
+
+  describe('an update of a row the server deleted', () => {
+    const goneStatus = mode.apiVersion === '3.0.0' ? 410 : 404
+
+    /** A synced row the server then deletes, updated here: `{ id, deleted }` (the server's deleted row). */
+    async function deletedThere(s: Awaited<ReturnType<typeof setup>>, values: Record<string, unknown> = { text: 'mine', n: 2 }) {
+      const id = newId('gone')
+      await s.client.table('todos').insert({ id, text: 'base', n: 1 })
+      await s.push()
+      await deleteOnServer(h, 'todos', id)
+      const deleted = await serverItem(h, 'todos', id)
+      await s.client.table('todos').update({ id, ...values })
+      s.requests.requests.length = 0
+      return { id, deleted: deleted! }
+    }
+
+    it(`is a conflict (${mode.apiVersion === '3.0.0' ? 410 : 404}) with the deleted row read back, not an item error; later pushes leave it alone`, async () => {
+      const s = await setup()
+      const { id, deleted } = await deletedThere(s)
+      const result = await s.push()
+      expect(result).toMatchObject({ pushed: 0, errors: [], conflicts: [{ itemId: id, kind: 'update', status: goneStatus, clientItem: { text: 'mine', n: 2 } }] })
+      expect(result.conflicts[0]!.serverItem).toMatchObject({ id, text: 'base', n: 1, deleted: true, version: deleted.version, updatedAt: deleted.updatedAt })
+      expect(s.requests.sent()).toEqual([`update:${id}`, `get:${id}`])
+      expect(await listConflicts(s.store)).toEqual(result.conflicts)
+      expect(await s.operations()).toEqual([expect.objectContaining({ kind: 'update', state: 'conflict', attempts: 1, lastError: expect.objectContaining({ status: goneStatus }) })])
+      s.requests.requests.length = 0
+      expect(await s.push()).toEqual({ pushed: 0, conflicts: [], errors: [], batched: false })
+      expect(s.requests.sent()).toEqual([])
+      expect(await serverItem(h, 'todos', id)).toEqual(deleted)
+    })
+
+    it('stops the push when reading the server\'s row back fails; the conflict is recorded once it can be read', async () => {
+      let down = true
+      const s = await setup({
+        interception: {
+          before(request) {
+            if (down && request.method === 'GET') throw new TypeError('fetch failed (test: network down)')
+          },
+        },
+      })
+      const { id } = await deletedThere(s)
+      const other = newId('after')
+      await s.client.table('lists').insert({ id: other, title: 'queued after it' })
+      const result = await s.push()
+      // one by one, nothing after the stop is sent; a batch had already applied the insert, which counts
+      expect(result).toMatchObject({ pushed: mode.batch ? 1 : 0, conflicts: [], errors: [], stopped: { reason: 'network' } })
+      expect(result.stopped!.error).toBeInstanceOf(NetworkError)
+      expect(await listConflicts(s.store)).toEqual([])
+      expect((await s.operations()).map(op => [op.itemId, op.kind, op.state, op.attempts])).toEqual(mode.batch
+        ? [[id, 'update', 'pending', 1]]
+        : [[id, 'update', 'pending', 1], [other, 'insert', 'pending', 0]])
+      down = false
+      const again = await s.push()
+      expect(again).toMatchObject({ pushed: mode.batch ? 0 : 1, errors: [], conflicts: [{ itemId: id, status: goneStatus, serverItem: { deleted: true } }] })
+      expect(await serverItem(h, 'lists', other)).toMatchObject({ title: 'queued after it' })
+      expect(await s.operations()).toEqual([expect.objectContaining({ itemId: id, state: 'conflict' })])
+    })
+
+    it('client wins re-creates it: the deleted row is undeleted at its version and takes my values', async () => {
+      const s = await setup()
+      const { id, deleted } = await deletedThere(s)
+      const { conflicts: [conflict] } = await s.push()
+      await resolveConflict({ client: s.client }, conflict!.id, { choice: 'client' })
+      expect(await s.operations()).toEqual([expect.objectContaining({ kind: 'insert', state: 'pending', version: deleted.version })])
+      s.requests.requests.length = 0
+      expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
+      // v2: POST <id> (undelete), then PATCH; v3: one PUT with deleted: false. Never a batch: it carries no undelete.
+      expect(s.requests.sent()).toEqual(mode.apiVersion === '3.0.0' ? [`undelete:${id}`] : [`undelete:${id}`, `update:${id}`])
+      expect(s.requests.batches()).toEqual([])
+      const server = await serverItem(h, 'todos', id)
+      expect(server).toMatchObject({ text: 'mine', n: 2, deleted: false })
+      expect(await h.db.selectFrom('todos').select('id').where('id', '=', id).execute()).toHaveLength(1)
+      expect(await s.local('todos', id)).toMatchObject({ text: 'mine', n: 2, version: server!.version, updatedAt: server!.updatedAt, deleted: false })
+      expect(await s.operations()).toEqual([])
+      expect(await listConflicts(s.store)).toEqual([])
+    })
+
+    it('a re-creation whose last answer was lost is finished by the retry, not turned into a new conflict', async () => {
+      const last = mode.apiVersion === '3.0.0' ? 'undelete' : 'update'
+      let lose = false
+      const s = await setup({
+        interception: {
+          after(request) {
+            if (lose && request.ops.includes(`${last}:${id}`)) {
+              lose = false
+              return 'lose'
+            }
+          },
+        },
+      })
+      const { id } = await deletedThere(s)
+      const { conflicts: [conflict] } = await s.push()
+      await resolveConflict({ client: s.client }, conflict!.id, { choice: 'client' })
+      // queued behind it (in batch mode in the same chunk): untouched by its stop
+      const next = newId('next')
+      await s.client.table('lists').insert({ id: next, title: 'next' })
+      lose = true
+      expect((await s.push()).stopped?.reason).toBe('network')
+      const applied = await serverItem(h, 'todos', id)
+      expect(applied).toMatchObject({ text: 'mine', n: 2, deleted: false })
+      const [operation, waiting] = await s.operations()
+      // v2: the undelete went through, so what is left is an update of the revived row
+      if (mode.apiVersion !== '3.0.0') {
+        expect(operation).toMatchObject({ kind: 'update', state: 'pending' })
+        expect([undefined, conflict!.serverItem!.version]).not.toContain(operation!.version)
+        expect(await s.local('todos', id)).toMatchObject({ text: 'mine', version: operation!.version })
+      }
+      expect(waiting).toMatchObject({ itemId: next, kind: 'insert', state: 'pending' })
+      expect(waiting!.version).toBeUndefined()
+      expect(await s.local('lists', next)).toEqual({ id: next, title: 'next' })
+      expect(await s.push()).toMatchObject({ pushed: 2, conflicts: [], errors: [] })
+      expect(await serverItem(h, 'lists', next)).toMatchObject({ title: 'next' })
+      expect(await serverItem(h, 'todos', id)).toEqual(applied)
+      expect(await s.local('todos', id)).toMatchObject({ text: 'mine', version: applied!.version })
       expect(await s.operations()).toEqual([])
     })
   })
@@ -478,3 +638,13 @@ describe.each(MODES)('push: $name', (mode) => {
     expect(await s.store.transaction('readonly', [CONFLICTS_TABLE], tx => tx.count(CONFLICTS_TABLE))).toBe(0)
   })
 })
+
+/**
+ * A 409 as the stock Node server answers a duplicate insert: the request's own item (no `updatedAt`, no version) with
+ * Express's weak ETag; in a batch, each operation's result the same way.
+ */
+function echoConflict(request: SeenRequest): Response {
+  const body = request.body as { operations?: { item?: unknown }[] }
+  if (body.operations) return Response.json({ results: body.operations.map(op => ({ status: 409, item: op.item })) })
+  return Response.json(body, { status: 409, headers: { ETag: 'W/"16-U1kqgpo6oh4xyRc7lI3H+naVeu0"' } })
+}
