@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { PendingOperationsError } from '../../src/runtime/core/errors'
 import { createMemoryStore } from '../../src/runtime/core/memory-store'
 import type { TablesDefinition } from '../../src/runtime/core/schema'
@@ -38,6 +38,10 @@ describeWithStockServer('our client against the stock azure-mobile-apps server',
   let tableClient: TableClient
   /** `$filter` of every list request our client sent, in order. */
   let filters: string[]
+  /** Every request our client sent: `METHOD /path`. */
+  let requests: string[]
+  /** Loses the answer to the next request it accepts, after the server applied it (then it is cleared). */
+  let lose: ((method: string, url: URL) => boolean) | undefined
 
   beforeAll(async () => {
     server = await startStockServer({ tables: STOCK_TABLES })
@@ -50,12 +54,22 @@ describeWithStockServer('our client against the stock azure-mobile-apps server',
     store = createMemoryStore({ tables: TABLES })
     client = createSyncClient({ store })
     filters = []
+    requests = []
+    lose = undefined
     tableClient = createTableClient({
       baseUrl: `${server.url}/tables`,
       fetch: async (input, init) => {
         const url = new URL(String(input))
-        if ((init?.method ?? 'GET') === 'GET') filters.push(url.searchParams.get('$filter') ?? '')
-        return fetch(input, init)
+        const method = init?.method ?? 'GET'
+        if (method === 'GET') filters.push(url.searchParams.get('$filter') ?? '')
+        requests.push(`${method} ${decodeURIComponent(url.pathname)}`)
+        const response = await fetch(input, init)
+        if (lose?.(method, url)) {
+          lose = undefined
+          await response.arrayBuffer()
+          throw new TypeError('fetch failed (test: the answer was lost)')
+        }
+        return response
       },
     })
   }
@@ -220,7 +234,7 @@ describeWithStockServer('our client against the stock azure-mobile-apps server',
     expect(await serverItem('todos', mine.id)).toEqual(theirs)
   })
 
-  it('an insert whose id another device already used is a 409 conflict, not a success: the stock 409 echoes OUR item', async () => {
+  it('an insert whose id another device already used is a 409 conflict, not a success: the stock 409 echoes OUR item, so the row is read back', async () => {
     const id = randomUUID()
     const theirs = await stock('POST', 'todos', { id, text: 'theirs', done: false, priority: 5 })
     expect(theirs.status).toBe(201)
@@ -228,16 +242,103 @@ describeWithStockServer('our client against the stock azure-mobile-apps server',
     const pushed = await pushAll()
     expect(pushed.pushed).toBe(0)
     expect(pushed.conflicts).toMatchObject([{ itemId: id, kind: 'insert', status: 409 }])
-    // the echo is what we sent, not the server's row: it must not pass for the server's item
-    expect(pushed.conflicts[0]!.serverItem).toBeUndefined()
+    // the echo is what we sent, not the server's row: the conflict carries the row read back instead
+    expect(pushed.conflicts[0]!.serverItem).toEqual(theirs.json)
+    expect(requests).toEqual(['POST /tables/todos', `GET /tables/todos/${id}`])
     expect(await serverItem('todos', id)).toMatchObject({ text: 'theirs', priority: 5 })
 
-    // client wins: the insert becomes an update (no server version known: no If-Match) and my values win
+    // client wins: the insert becomes an update of their version (If-Match) and my values win
     await resolveConflict({ client }, pushed.conflicts[0]!.id, { choice: 'client' })
+    expect((await client.operations())[0]).toMatchObject({ kind: 'update', version: theirs.json.version })
     expect(await pushAll()).toMatchObject({ pushed: 1, conflicts: [] })
     const stored = await serverItem('todos', id)
     expect(stored).toMatchObject({ text: 'mine', done: true, priority: 1 })
     expect(await local('todos', id)).toEqual(stored)
+  })
+
+  it('a lost insert answer: the retry meets the stock 409 echo, reads the row back, finds its own values and counts as pushed', async () => {
+    const todos = client.table('todos')
+    const mine = await todos.insert({ text: 'once', done: false, priority: 4 })
+    lose = method => method === 'POST'
+    const first = await pushAll()
+    expect(first.stopped?.reason).toBe('network')
+    const applied = await serverItem('todos', mine.id)
+    expect(applied).toMatchObject({ text: 'once', priority: 4 })
+    expect((await client.operations())[0]).toMatchObject({ kind: 'insert', state: 'pending', attempts: 1 })
+
+    requests = []
+    const second = await pushAll()
+    expect(second).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
+    expect(second.stopped).toBeUndefined()
+    expect(requests).toEqual(['POST /tables/todos', `GET /tables/todos/${mine.id}`])
+    expect(await listConflicts(store)).toEqual([])
+    expect(await client.pendingCount()).toBe(0)
+    expect(await serverItem('todos', mine.id)).toEqual(applied)
+    expect(await local('todos', mine.id)).toEqual(applied)
+  })
+
+  it('a lost update answer: the retry meets the stock 412 with its own values and counts as pushed', async () => {
+    const todos = client.table('todos')
+    const mine = await todos.insert({ text: 'v0', done: false, priority: 1 })
+    await pushAll()
+    await todos.update({ id: mine.id, text: 'v1' })
+    lose = method => method === 'PATCH'
+    expect((await pushAll()).stopped?.reason).toBe('network')
+    const applied = await serverItem('todos', mine.id)
+    expect(applied).toMatchObject({ text: 'v1' })
+    expect(await pushAll()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
+    expect(await serverItem('todos', mine.id)).toEqual(applied)
+    expect(await local('todos', mine.id)).toEqual(applied)
+  })
+
+  describe('an update of a row another device deleted', () => {
+    /** A synced row deleted on the stock server, then updated here; the push records the conflict. */
+    async function deletedThere() {
+      const todos = client.table('todos')
+      const mine = await todos.insert({ text: 'base', done: false, priority: 1 })
+      await pushAll()
+      const synced = await serverItem('todos', mine.id)
+      expect((await stock('DELETE', `todos/${mine.id}`, undefined, { 'If-Match': `"${synced!.version}"` })).status).toBe(200)
+      const deleted = await serverItem('todos', mine.id)
+      await todos.update({ id: mine.id, text: 'mine', done: true })
+      requests = []
+      const pushed = await pushAll()
+      return { id: mine.id, deleted: deleted!, pushed }
+    }
+
+    it('is a 404 conflict with the deleted row (its GET by id hides it: read back through a list query)', async () => {
+      const { id, deleted, pushed } = await deletedThere()
+      expect(deleted).toMatchObject({ deleted: true, text: 'base' })
+      expect(pushed).toMatchObject({ pushed: 0, errors: [], conflicts: [{ itemId: id, kind: 'update', status: 404, clientItem: { text: 'mine', done: true } }] })
+      expect(pushed.conflicts[0]!.serverItem).toEqual(deleted)
+      expect(requests).toEqual([`PATCH /tables/todos/${id}`, `GET /tables/todos/${id}`, 'GET /tables/todos'])
+      expect((await client.operations())[0]).toMatchObject({ kind: 'update', state: 'conflict' })
+    })
+
+    it('client wins: the stock undelete (POST <id>, 201) brings the row back and my values follow (PATCH)', async () => {
+      const { id, deleted, pushed } = await deletedThere()
+      await resolveConflict({ client }, pushed.conflicts[0]!.id, { choice: 'client' })
+      requests = []
+      expect(await pushAll()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
+      expect(requests).toEqual([`POST /tables/todos/${id}`, `PATCH /tables/todos/${id}`])
+      const stored = await serverItem('todos', id)
+      expect(stored).toMatchObject({ text: 'mine', done: true, priority: 1, deleted: false })
+      expect(stored!.version).not.toBe(deleted.version)
+      expect(await local('todos', id)).toEqual(stored)
+      expect(await client.pendingCount()).toBe(0)
+      expect(await listConflicts(store)).toEqual([])
+    })
+
+    it('server wins: the local row and my update go; the server row stays deleted', async () => {
+      const { id, deleted, pushed } = await deletedThere()
+      await resolveConflict({ client }, pushed.conflicts[0]!.id, { choice: 'server' })
+      expect(await local('todos', id)).toBeUndefined()
+      expect(await client.pendingCount()).toBe(0)
+      requests = []
+      expect(await pushAll()).toMatchObject({ pushed: 0 })
+      expect(requests).toEqual([])
+      expect(await serverItem('todos', id)).toEqual(deleted)
+    })
   })
 
   it('purge refuses while operations are queued, purges with force, and the next pull starts from scratch', async () => {
