@@ -16,8 +16,9 @@ export interface OfflineSyncRequestContext {
 }
 
 /**
- * Context of `offline-sync:conflict`: a push met a conflict (409/412). Set `resolution` to settle it at once
- * (the push then retries the operation); leave it unset to keep the conflict for the user (`useSyncStore().conflicts`).
+ * Context of `offline-sync:conflict`: a push met a conflict (409/412, or 404/410: an update of a row deleted on the
+ * server). Set `resolution` to settle it at once (the push then retries the operation); leave it unset to keep the
+ * conflict for the user (`useSyncStore().conflicts`).
  */
 export interface OfflineSyncConflictContext {
   readonly conflict: ConflictRecord
