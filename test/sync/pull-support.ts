@@ -12,7 +12,11 @@ export const PULL_TABLES: TablesDefinition = {
   others: { columns: { text: 'string' } },
 }
 
-/** The server's page size in these tests: a pull asking for 1000 rows gets pages of this many. */
+/**
+ * The page size of these tests: the server's `pageSize` (its v3 pages hold twice as many whatever `$top` asks; a v2
+ * `$top` is honoured), the pulls' `pageSize` where a test needs several pages, and the `cap` of a recording fetch
+ * that plays a server capping every page.
+ */
 export const SERVER_PAGE = 10
 
 /** One list request as the recording fetch saw it. */
@@ -31,6 +35,19 @@ export interface RecordingOptions {
   fail?: (index: number) => boolean
   /** Replaces the JSON body of the answer to list request `index`. */
   rewrite?: (index: number, body: unknown) => unknown
+  /**
+   * Sends at most this `$top` (the request recorded is the client's): the server then answers like one that caps
+   * every page at its own page size whatever `$top` asks (the Datasync toolkit, ASP.NET OData's `PageSize`).
+   */
+  cap?: number
+}
+
+/** The URL with its `$top` lowered to `cap`, the rest of the query as sent. */
+function capped(url: string, cap: number): string {
+  const parsed = new URL(url)
+  const top = parsed.searchParams.get('$top')
+  if (top === null || Number(top) <= cap) return url
+  return url.replace(/([?&])\$top=\d+/, `$1$top=${cap}`)
 }
 
 /** A `fetch` that records every list (GET) request and its rows, and can fail or rewrite chosen ones. */
@@ -44,7 +61,7 @@ export function recordingFetch(options: RecordingOptions = {}) {
     requests.push(record)
     await options.before?.(index)
     if (options.fail?.(index)) throw new TypeError('fetch failed (test)')
-    const response = await fetch(input, init)
+    const response = await fetch(options.cap === undefined ? input : capped(url, options.cap), init)
     let body: unknown = await response.json()
     if (options.rewrite) body = options.rewrite(index, body)
     const rows = Array.isArray(body) ? body : (body as { items: unknown[] }).items

@@ -20,6 +20,8 @@ afterAll(async () => {
 })
 
 const NOW = 5000
+/** Pulls of pages of 10: the server honours a v2 `$top`, so a pull that needs several pages asks for small ones. */
+const paged: Partial<PullDeps> = { pageSize: SERVER_PAGE }
 const tagFilter = (tag: string) => `tag eq '${tag}'`
 const ids = (tag: string, from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => rowId(tag, from + i))
 
@@ -42,10 +44,10 @@ describe.each(storeFactories)('pull ($kind store)', ({ create }) => {
     return { recorder, push, progress, run, tableClient }
   }
 
-  it('pulls every row across several pages (server pages of 10), in updatedAt order, with progress and the watermark', async () => {
+  it('pulls every row across several pages (a server capping pages at 10), in updatedAt order, with progress and the watermark', async () => {
     const tag = newId('full')
     await seed(h, tag, 35)
-    const { run, recorder, progress } = setup()
+    const { run, recorder, progress } = setup({ cap: SERVER_PAGE })
     const watermarks = watch(observeWatermarks(store))
     const result = await run({ name: 'all', filter: tagFilter(tag) })
 
@@ -74,7 +76,7 @@ describe.each(storeFactories)('pull ($kind store)', ({ create }) => {
   it('ends on an empty page after a full one, and asks for pageSize rows per page', async () => {
     const tag = newId('even')
     await seed(h, tag, 20)
-    const { run, recorder } = setup()
+    const { run, recorder } = setup({}, paged)
     const result = await run({ name: 'even', filter: tagFilter(tag) })
     expect(recorder.requests.map(request => request.ids.length)).toEqual([10, 10, 0])
     expect(result).toMatchObject({ upserted: 20, pages: 2, watermark: await stampOf(h, rowId(tag, 19)) })
@@ -120,7 +122,7 @@ describe.each(storeFactories)('pull ($kind store)', ({ create }) => {
         expect((await h.request('PATCH', `/tables/items/${early}`, { body: { text: 'moved early' } })).status).toBe(200)
         expect((await h.request('PATCH', `/tables/items/${late}`, { body: { text: 'moved late' } })).status).toBe(200)
       },
-    })
+    }, paged)
     const result = await run({ name: 'tie', filter: tagFilter(tag) })
 
     // page 1 stops inside the run: the next page starts after (tie, last id), not at an offset
@@ -230,7 +232,7 @@ describe.each(storeFactories)('pull ($kind store)', ({ create }) => {
     const tag = newId('cut')
     await seed(h, tag, 30)
     let failAt = 2
-    const { run, recorder } = setup({ fail: index => index === failAt })
+    const { run, recorder } = setup({ fail: index => index === failAt }, paged)
     await expect(run({ name: 'cut', filter: tagFilter(tag) })).rejects.toBeInstanceOf(NetworkError)
     expect((await localRows(store)).map(row => row.id)).toEqual(ids(tag, 0, 19))
     const u19 = await stampOf(h, rowId(tag, 19))
@@ -294,7 +296,7 @@ describe.each(storeFactories)('pull ($kind store)', ({ create }) => {
     await h.db.transaction().execute(async (trx) => {
       for (let n = 0; n < 12; n++) await trx.insertInto('items').values({ id: `${tag}-it's-${n}`, n, tag }).execute()
     })
-    const { run, recorder } = setup()
+    const { run, recorder } = setup({}, paged)
     await run({ name: 'quote', filter: tagFilter(tag) })
     expect(recorder.requests[1]!.filter).toContain(`id gt '${tag}-it''s-9'`)
     expect((await localRows(store)).length).toBe(12)
@@ -307,7 +309,7 @@ describe.each(storeFactories)('pull ($kind store)', ({ create }) => {
       rewrite: (index, body) => index !== 1
         ? body
         : (body as Record<string, unknown>[]).map((row, k) => k === 2 ? Object.fromEntries(Object.entries(row).filter(([key]) => key !== 'deleted')) : row),
-    })
+    }, paged)
     const error = await run({ name: 'bad', filter: tagFilter(tag) }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ProtocolError)
     expect((error as ProtocolError).reason).toContain(`item ${rowId(tag, 12)} has no boolean deleted`)
@@ -324,7 +326,7 @@ describe.each(storeFactories)('pull ($kind store)', ({ create }) => {
         first ??= body
         return first
       },
-    })
+    }, paged)
     await expect(run({ filter: tagFilter(tag) })).rejects.toBeInstanceOf(ProtocolError)
     expect(recorder.requests).toHaveLength(2)
     expect((await localRows(store)).map(row => row.id)).toEqual(ids(tag, 0, 9))

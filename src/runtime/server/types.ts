@@ -112,7 +112,10 @@ export interface TableServiceOptions {
   tables: TablesDefinition
   /** The database, or a function that opens it on first use (called once per request until it succeeds). */
   db: SyncKysely | (() => Promise<SyncKysely>)
-  /** Rows per page without `$top` (v2); v3 pages hold twice as many. @default 50 */
+  /**
+   * Rows of a v2 page without `$top` (a v2 `$top` up to `maxTop` is honoured). v3 pages hold at most twice as many
+   * whatever `$top` asks (`nextLink` continues up to `$top`). @default 50
+   */
   pageSize?: number
   /** Largest `$top`; more is a 400. @default 1000 */
   maxTop?: number

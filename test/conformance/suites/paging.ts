@@ -85,36 +85,77 @@ export function pagingSuite(harness: () => Harness): void {
   }
 
   describe('paging', () => {
-    it('pages hold 50 rows by default in v2 and 100 in v3; $top above 1000 is a 400', async () => {
+    it('v2 honours $top up to maxTop (pageSize applies only without $top); v3 pages hold 100; $top above 1000 is a 400', async () => {
       const text = newId('size')
       await insertInOneTransaction(text, 120)
       const filter = `$filter=text eq '${text}'`
       expect((await h().request('GET', `/tables/pages?${filter}`)).json).toHaveLength(50)
-      expect((await h().request('GET', `/tables/pages?${filter}&$top=1000`)).json).toHaveLength(50)
+      expect((await h().request('GET', `/tables/pages?${filter}&$top=1000`)).json).toHaveLength(120)
       expect((await h().request('GET', `/tables/pages?${filter}`, { version: '3.0.0' })).json.items).toHaveLength(100)
+      expect((await h().request('GET', `/tables/pages?${filter}&$top=1000`, { version: '3.0.0' })).json.items).toHaveLength(100)
       const tooMany = await h().request('GET', `/tables/pages?${filter}&$top=1001`)
       expect(tooMany.status).toBe(400)
       expect(tooMany.json.error).toMatch(/1000/)
     })
 
-    it('v2 sends Link (no angle brackets, `; rel=next`) while rows remain, and following it pages through everything', async () => {
+    it('v2: $top=200 with a page size of 50 answers 200 rows in one page and no Link; without $top the page is 50 rows and a Link', async () => {
+      const text = newId('top')
+      await insertInOneTransaction(text, 230)
+      const filter = `$filter=${encodeURIComponent(`text eq '${text}'`)}&$orderby=n`
+      const top = await h().request('GET', `/tables/pages?${filter}&$top=200`)
+      expect(top.status).toBe(200)
+      expect(top.json.map((row: Row) => row.n)).toEqual(Array.from({ length: 200 }, (_, n) => n))
+      // the page holds what $top asked for: nothing remains within $top, so no Link
+      expect(top.headers.get('link')).toBeNull()
+      const rest = await h().request('GET', `/tables/pages?${filter}&$top=200&$skip=200`)
+      expect(rest.json.map((row: Row) => row.n)).toEqual(Array.from({ length: 30 }, (_, n) => 200 + n))
+      expect(rest.headers.get('link')).toBeNull()
+      const small = await h().request('GET', `/tables/pages?${filter}&$top=30`)
+      expect(small.json).toHaveLength(30)
+      expect(small.headers.get('link')).toBeNull()
+      const counted = await h().request('GET', `/tables/pages?${filter}&$top=200&$inlinecount=allpages`)
+      expect(counted.json.count).toBe(230)
+      expect(counted.json.results).toHaveLength(200)
+
+      const plain = await h().request('GET', `/tables/pages?${filter}`)
+      expect(plain.json.map((row: Row) => row.n)).toEqual(Array.from({ length: 50 }, (_, n) => n))
+      expect(plain.headers.get('link')).toMatch(/%24skip=50; rel=next$/)
+    })
+
+    it('v2 sends Link (no angle brackets, `; rel=next`) while rows remain after a page cut by the page size, and following it pages through everything', async () => {
       const text = newId('link')
       await insertInOneTransaction(text, 120)
-      let next: string | null = `/tables/pages?$filter=${encodeURIComponent(`text eq '${text}'`)}&$orderby=n&$top=110`
+      let next: string | null = `/tables/pages?$filter=${encodeURIComponent(`text eq '${text}'`)}&$orderby=n`
       const seen: number[] = []
+      const sizes: number[] = []
       const links: string[] = []
       while (next) {
         const reply = await h().request('GET', next.startsWith('http') ? next.slice(h().url.length) : next)
         expect(reply.status).toBe(200)
         seen.push(...reply.json.map((row: Row) => row.n))
+        sizes.push(reply.json.length)
         const link = reply.headers.get('link')
         if (link) links.push(link)
         next = link ? link.replace(/; rel=next$/, '') : null
       }
-      expect(seen).toEqual(Array.from({ length: 110 }, (_, n) => n))
+      expect(seen).toEqual(Array.from({ length: 120 }, (_, n) => n))
+      expect(sizes).toEqual([50, 50, 20])
       expect(links).toHaveLength(2)
-      expect(links[0]).toMatch(new RegExp(`^${h().url}/tables/pages\\?.*%24top=60&%24skip=50; rel=next$`))
+      expect(links[0]).toMatch(new RegExp(`^${h().url}/tables/pages\\?.*%24skip=50; rel=next$`))
+      expect(links[1]).toMatch(/%24skip=100; rel=next$/)
+      expect(links.join()).not.toContain('%24top')
       expect(links[0]).not.toContain('<')
+    })
+
+    it('v3 keeps the Datasync toolkit\'s paging: $top=150 gives pages of 100 and 50, the nextLink carrying the $top that remains', async () => {
+      const text = newId('v3top')
+      await insertInOneTransaction(text, 230)
+      const first = await h().request('GET', `/tables/pages?$filter=${encodeURIComponent(`text eq '${text}'`)}&$orderby=n&$top=150`, { version: '3.0.0' })
+      expect(first.json.items.map((row: Row) => row.n)).toEqual(Array.from({ length: 100 }, (_, n) => n))
+      expect(first.json.nextLink).toMatch(/^\$filter=.*&\$orderby=n&\$top=50&\$skip=100$/)
+      const second = await h().request('GET', `/tables/pages?${first.json.nextLink}`, { version: '3.0.0' })
+      expect(second.json.items.map((row: Row) => row.n)).toEqual(Array.from({ length: 50 }, (_, n) => 100 + n))
+      expect(second.json).not.toHaveProperty('nextLink')
     })
 
     it('v3 sends nextLink as a query string (Datasync form) until the last page', async () => {

@@ -25,7 +25,8 @@ function withPaging(pairs: string[], skip: number, top: number | undefined): str
 /**
  * v2 `Link` header: the absolute URL of the next page, the request's query with `$top` reduced by the rows
  * sent and `$skip` advanced, followed by `; rel=next`, without angle brackets (as the stock Node server
- * writes it and the stock JS client parses it).
+ * writes it and the stock JS client parses it). A v2 page holds all of `$top`, so only a request without `$top`
+ * (a page of `pageSize` rows) gets one.
  */
 export function nextLinkHeader(url: URL, page: ListPage): string | undefined {
   const next = nextPaging(page)
