@@ -38,9 +38,11 @@ export async function recoverInflight(store: LocalStore): Promise<number> {
 
 /**
  * Sends the queue to the server in queue order across all tables, one operation per request or, when the
- * server announced it, in batches (never two operations of one item in a batch).
+ * server announced it, in batches (never two operations of one item in a batch: a chunk ends before the
+ * second one, so the batches keep queue order).
  * - An operation in `conflict` and every later operation of its item are skipped until the conflict is resolved;
- *   so are the later operations of an item whose operation failed in this push.
+ *   so are the later operations of an item whose operation failed in this push, or was handed back to `pending`
+ *   meanwhile by another tab's `recoverInflight` (it is settled as `released`, or kept after a success).
  * - Each operation is marked `inflight` in its own transaction before it is sent; its outcome is written in one
  *   transaction (see `settleOutcome`). Operations queued meanwhile are pushed too, after the others.
  * - A network error, 401, 5xx, 408 or 429 stops the push (`stopped`); the operation goes back to `pending`.
@@ -185,6 +187,11 @@ export async function push(deps: PushDeps): Promise<PushResult> {
       while (index < planned.length && chunk.length < size) {
         const operation = planned[index]!
         const key = itemKey(operation)
+        // a second operation of an item already in the chunk ends the chunk. Skipping over it to fill the chunk
+        // with later operations of other items would send them before it, against the queue order push keeps
+        // (the server applies a batch in array order; the app may depend on the order across items). The cost:
+        // a queue that alternates between a few items gets small chunks (n operations of one item: n requests),
+        // but collapse leaves at most one operation per item unless one was sent before, so repeats are rare.
         if (keys.has(key)) break
         index += 1
         if (blocked.has(key)) {
