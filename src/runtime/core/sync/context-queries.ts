@@ -27,6 +27,21 @@ export function assertNamedQuery(tables: TablesDefinition, name: string, query: 
   }
 }
 
+/**
+ * The filter a pull of `table` under `queryName` uses: the named query's when none is given. Another filter under
+ * the name of a query of this table is refused with `ValidationError`: it would restart that query's watermark.
+ */
+export function pullFilter(queries: QueryRegistry, table: string, queryName: string | undefined, filter: string | undefined): string | undefined {
+  const named = queryName === undefined ? undefined : queries.get(queryName)
+  if (named?.table !== table) return filter
+  if (filter === undefined) return named.filter
+  const normal = (value: string | undefined) => value?.trim() || undefined
+  if (normal(filter) !== normal(named.filter)) {
+    throw new ValidationError(table, '', `the named query "${queryName}" pulls with the filter ${JSON.stringify(named.filter ?? '')}; pulling under its name with ${JSON.stringify(filter)} would restart its watermark: omit the filter, or pull under another name`)
+  }
+  return filter
+}
+
 export function createQueryRegistry(tables: TablesDefinition, initial: Record<string, NamedQuery> = {}): QueryRegistry {
   const queries = new Map<string, NamedQuery>()
   const registry: QueryRegistry = {

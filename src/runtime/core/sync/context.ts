@@ -1,8 +1,8 @@
-import { DisposedError, OfflineError, ReentrantCallError, UnknownTableError, ValidationError } from '../errors'
+import { DisposedError, OfflineError, ReentrantCallError, UnknownTableError } from '../errors'
 import { observeConflicts, resolveConflict } from './conflicts'
 import { createBackoff } from './context-backoff'
 import { createOutcome, type Outcome } from './context-outcome'
-import { createQueryRegistry } from './context-queries'
+import { createQueryRegistry, pullFilter } from './context-queries'
 import { createSerialQueue } from './context-serial'
 import { createStatusStore } from './context-status'
 import { defaultTimers, repeat } from './context-timers'
@@ -177,21 +177,6 @@ export function createSyncContext(options: SyncContextOptions): SyncContext {
     return action('sync', true, runSync, true)
   }
 
-  /**
-   * The filter a pull under `queryName` uses: the named query's when none is given. A different filter under the
-   * name of a query of this table is refused (`ValidationError`): it would restart that query's watermark.
-   */
-  function pullFilter(table: string, queryName: string | undefined, filter: string | undefined): string | undefined {
-    const named = queryName === undefined ? undefined : queries.get(queryName)
-    if (named?.table !== table) return filter
-    if (filter === undefined) return named.filter
-    const normal = (value: string | undefined) => value?.trim() || undefined
-    if (normal(filter) !== normal(named.filter)) {
-      throw new ValidationError(table, '', `the named query "${queryName}" pulls with the filter ${JSON.stringify(named.filter ?? '')}; pulling under its name with ${JSON.stringify(filter)} would restart its watermark: omit the filter, or pull under another name`)
-    }
-    return filter
-  }
-
   return {
     client,
     tableClient,
@@ -211,7 +196,7 @@ export function createSyncContext(options: SyncContextOptions): SyncContext {
       let effective: string | undefined
       try {
         checkTable(table)
-        effective = pullFilter(table, queryName, filter)
+        effective = pullFilter(queries, table, queryName, filter)
       }
       catch (error) {
         return Promise.reject(error)
