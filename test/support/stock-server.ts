@@ -51,9 +51,13 @@ interface NodeChoice {
   problem?: string
 }
 
+/** What test/stock-server/package.json installs and the server needs. */
+const STOCK_PACKAGES = ['sqlite3', 'azure-mobile-apps', 'express']
+
 /** Whether `node` loads the package's native sqlite3 binding (built by node-gyp for one Node ABI/N-API). */
 function loadProblem(node: string): string | undefined {
-  const probe = spawnSync(node, ['-e', 'require("sqlite3"); require("azure-mobile-apps"); require("express")'], {
+  // The packages of test/stock-server's own package.json, loaded there (not dependencies of this package).
+  const probe = spawnSync(node, ['-e', `for (const name of ${JSON.stringify(STOCK_PACKAGES)}) require(name)`], {
     cwd: STOCK_SERVER_DIR, encoding: 'utf8', timeout: 20_000,
   })
   if (probe.error) return `${node}: ${probe.error.message}`
@@ -93,7 +97,7 @@ function chooseNode(): NodeChoice {
 
 /** `undefined` when the stock server can run here, else why not (with the command that fixes it). */
 export async function stockServerProblem(): Promise<string | undefined> {
-  for (const dependency of ['azure-mobile-apps', 'express', 'sqlite3']) {
+  for (const dependency of STOCK_PACKAGES) {
     if (!existsSync(join(STOCK_SERVER_DIR, 'node_modules', dependency, 'package.json'))) {
       return `the stock Azure Mobile Apps server is not installed (test/stock-server/node_modules/${dependency} is missing): ${INSTALL_HINT}`
     }

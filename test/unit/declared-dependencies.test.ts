@@ -4,12 +4,18 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
-const manifest = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as Record<string, Record<string, string> | undefined>
-const declared = new Set([
-  ...Object.keys(manifest.dependencies ?? {}),
-  ...Object.keys(manifest.devDependencies ?? {}),
-  ...Object.keys(manifest.peerDependencies ?? {}),
-])
+type Manifest = Record<string, Record<string, string> | undefined>
+function declaredIn(folder: string): Set<string> {
+  const manifest = JSON.parse(readFileSync(`${root}${folder}package.json`, 'utf8')) as Manifest
+  return new Set([
+    ...Object.keys(manifest.dependencies ?? {}),
+    ...Object.keys(manifest.devDependencies ?? {}),
+    ...Object.keys(manifest.peerDependencies ?? {}),
+  ])
+}
+const declared = declaredIn('')
+/** Test-only packages with their own package.json (installed apart, e.g. the stock server on the system Node). */
+const NESTED_PACKAGES = new Map([['test/stock-server/', declaredIn('test/stock-server/')]])
 /** Nuxt gives every app its Vue; tests of composables import it as the app code does. */
 const SUPPLIED_BY_NUXT = new Set(['vue'])
 const GENERATED = /(?:^|\/)(?:node_modules|\.nuxt|\.output|\.data|dist)(?:\/|$)/
@@ -39,10 +45,11 @@ describe('declared dependencies', () => {
     const files = [...sourceFiles('test'), ...sourceFiles('bench')]
     for (const file of files) {
       const text = readFileSync(`${root}${file}`, 'utf8')
+      const own = [...NESTED_PACKAGES].find(([folder]) => file.startsWith(folder))?.[1] ?? declared
       for (const pattern of SPECIFIERS) {
         for (const match of text.matchAll(pattern)) {
           const name = packageOf(match[1]!)
-          if (name && !declared.has(name) && !SUPPLIED_BY_NUXT.has(name)) undeclared.push(`${file}: ${name}`)
+          if (name && !own.has(name) && !SUPPLIED_BY_NUXT.has(name)) undeclared.push(`${file}: ${name}`)
         }
       }
     }
