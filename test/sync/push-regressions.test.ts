@@ -3,7 +3,8 @@ import { createError } from 'h3'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { HttpError, ProtocolError } from '../../src/runtime/core/errors'
 import { createMemoryStore } from '../../src/runtime/core/memory-store'
-import type { LocalStore } from '../../src/runtime/core/store'
+import type { QueuedOperation } from '../../src/runtime/core/operation'
+import { OPERATIONS_TABLE, type LocalStore } from '../../src/runtime/core/store'
 import { createSyncClient } from '../../src/runtime/core/sync-client'
 import { createSyncContext, type SyncContext } from '../../src/runtime/core/sync/context'
 import { listConflicts } from '../../src/runtime/core/sync/conflicts'
@@ -39,6 +40,14 @@ afterEach(async () => {
 afterAll(async () => {
   await Promise.all(harnesses.splice(0).map(h => h.close()))
 })
+
+/** Drops every queued operation's record of what earlier attempts sent (`sent`). */
+async function forgetSent(store: LocalStore): Promise<void> {
+  await store.transaction('readwrite', [OPERATIONS_TABLE], async (tx) => {
+    const operations = await tx.query<QueuedOperation>(OPERATIONS_TABLE)
+    await tx.bulkPut(OPERATIONS_TABLE, operations.map(({ sent: _sent, ...operation }) => operation))
+  })
+}
 
 const SINGLE: PushMode = { name: 'one request per operation', store: 'memory', batch: false }
 const BATCH: PushMode = { name: 'batch endpoint', store: 'memory', batch: true }
@@ -92,6 +101,10 @@ describe('push: an operation another tab handed back while it was in flight (no 
         // the row, and its push sends the operation again: 412 against the first PATCH, with other values
         await recoverInflight(s.store)
         await s.client.table('todos').update({ id, text: 'edited in tab 2' })
+        // a push takes a server row equal to an earlier attempt of the operation (its `sent`) for that attempt's
+        // success (push-lost-edit.test.ts); without that record (an operation queued by an older version of the
+        // module), the second push meets the first PATCH as a conflict, the case this test is about
+        await forgetSent(s.store)
         const second = await push({ client: s.client, tableClient: s.tableClient })
         expect(second.conflicts).toEqual([expect.objectContaining({ itemId: id, status: 412 })])
         // the user deletes the row: the delete lands in the operation in conflict

@@ -6,7 +6,8 @@ export type OperationKind = 'insert' | 'update' | 'delete'
 /**
  * `pending`: waiting to be pushed. `inflight`: being pushed now (never collapsed into; reset to `pending` when a
  * context starts, since the page that sent it is gone). `failed`: pushed and refused with an item error (400,
- * 403, 404 on update…; kept, `lastError` says why, sent again by the next push). `conflict`: refused with
+ * 403, 404 on insert…; kept, `lastError` says why; sent again by an explicit push of the app, by any push once its
+ * row changed or its backoff delay has passed: see `failedRetryDue` in core/sync/push-failed.ts). `conflict`: refused with
  * 409/412; a record in `_conflicts` holds both sides and push skips it (and every later operation of the same
  * item) until it is resolved.
  */
@@ -30,6 +31,12 @@ export interface Operation {
   /** How many times push sent it. */
   attempts: number
   lastError?: { status?: number, message: string }
+  /**
+   * Fingerprints of the bodies push sent for this insert/update since its `version` was last confirmed, newest
+   * last (at most 4; see core/sync/push-sent.ts): a 409/412 whose server item matches one of them met an earlier
+   * attempt of ours whose answer was lost, not someone else's change.
+   */
+  sent?: string[]
   /** Epoch milliseconds. */
   createdAt: number
   updatedAt: number

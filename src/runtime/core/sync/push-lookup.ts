@@ -33,5 +33,5 @@ export async function withServerItem(tableClient: TableClient, prepared: Prepare
     if (read.type === 'stop') return outcome.revived ? { ...read, revived: outcome.revived } : read
     if (read.item) completed = { ...outcome, serverItem: read.item }
   }
-  return recogniseLostResponse(completed, prepared.operation, prepared.definition, prepared.body)
+  return recogniseLostResponse(completed, prepared.operation, prepared.definition, prepared.body, prepared.earlier)
 }

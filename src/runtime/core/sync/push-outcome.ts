@@ -3,12 +3,14 @@ import type { QueuedOperation } from '../operation'
 import type { TableDefinition } from '../schema'
 import { writableColumns } from '../validate-row'
 import type { BatchResult, ConflictRecord, PushStopReason, ServerItem } from './contract'
+import { fingerprint } from './push-sent'
 import { serverItemProblem } from './server-item'
 
 /**
  * What one pushed operation came to, whether it was sent alone or in a batch:
  * - `success`: the server applied it (or had already applied it); `item` is the server's item (none for a delete
- *   that found the item gone, or a v3 204).
+ *   that found the item gone, or a v3 204). `earlier`: what the server holds is what an EARLIER attempt of the
+ *   operation sent (its answer was lost); the row changed since, so the operation goes on as an update of `item`.
  * - `conflict`: 409/412 with the server's item when the body carried one; or an update answered 404/410 (the
  *   server deleted the row). Push reads the item back when the answer had none (`withServerItem`).
  * - `failed`: an item error (400, 403, 404 on insert…): kept, sent again by the next push.
@@ -17,7 +19,7 @@ import { serverItemProblem } from './server-item'
  * operation goes on as an update of that live row.
  */
 export type PushOutcome
-  = | { type: 'success', item?: ServerItem }
+  = | { type: 'success', item?: ServerItem, earlier?: boolean }
     | ({ type: 'conflict', status: ConflictStatus, serverItem?: ServerItem, message: string } & Revived)
     | ({ type: 'failed', status?: number, message: string } & Revived)
     | ({ type: 'stop', reason: PushStopReason, error: Error } & Revived)
@@ -142,11 +144,22 @@ export function sameAsSent(definition: TableDefinition, body: Record<string, unk
  * equals what we sent was applied by an earlier attempt whose answer never arrived: a success. (A deleted server
  * item never makes an update a success: the update is not there. It does for an insert: the row was inserted,
  * then deleted by someone else.)
+ *
+ * When the user changed the row after that lost answer, this attempt sends other values than the one the server
+ * applied: a live server item whose fingerprint is one of `earlier` (what the operation's earlier attempts sent,
+ * see push-sent.ts) is that attempt's success too, marked `earlier`: the operation then stays, as an update of the
+ * server's new version carrying the newer values, instead of a conflict of the user with their own earlier write.
  */
-export function recogniseLostResponse(outcome: PushOutcome, operation: QueuedOperation, definition: TableDefinition, body: Record<string, unknown> | undefined): PushOutcome {
+export function recogniseLostResponse(outcome: PushOutcome, operation: QueuedOperation, definition: TableDefinition, body: Record<string, unknown> | undefined, earlier: readonly string[] = []): PushOutcome {
   if (outcome.type !== 'conflict' || !outcome.serverItem || !body) return outcome
   if (outcome.status !== 409 && outcome.status !== 412) return outcome
   if (operation.kind === 'delete' || (operation.kind === 'insert' && outcome.status !== 409)) return outcome
-  if (operation.kind === 'update' && outcome.serverItem.deleted === true) return outcome
-  return sameAsSent(definition, body, outcome.serverItem) ? { type: 'success', item: outcome.serverItem } : outcome
+  const { serverItem } = outcome
+  if (operation.kind === 'update' && serverItem.deleted === true) return outcome
+  if (sameAsSent(definition, body, serverItem)) return { type: 'success', item: serverItem }
+  // an earlier attempt's values on a row deleted since: not ours to update; the conflict says so
+  if (serverItem.deleted !== true && earlier.length && earlier.includes(fingerprint(definition, serverItem))) {
+    return { type: 'success', item: serverItem, earlier: true }
+  }
+  return outcome
 }

@@ -2,7 +2,9 @@ import type { QueuedOperation } from '../operation'
 import type { TableDefinition } from '../schema'
 import { CONFLICTS_TABLE, OPERATIONS_TABLE, type Row, type StoreTx } from '../store'
 import type { ConflictRecord, PushStopReason, ServerItem } from './contract'
+import { failedRetryDue, type FailedBackoff } from './push-failed'
 import type { PushOutcome } from './push-outcome'
+import { fingerprint, withSent } from './push-sent'
 import { toLocalRow, toServerBody } from './server-item'
 
 /** An operation marked `inflight`, with the body read from its row in the same transaction. */
@@ -11,6 +13,18 @@ export interface PreparedOperation {
   definition: TableDefinition
   /** What insert/update send: the row as it was when the operation was marked. */
   body?: Record<string, unknown> & { id: string }
+  /**
+   * Fingerprints of the bodies earlier attempts of this operation sent (its `sent` before this attempt): a server
+   * item matching one of them is an earlier attempt's lost success (see `recogniseLostResponse`).
+   */
+  earlier?: readonly string[]
+}
+
+/** How `prepareOperation` treats `failed` operations (see push-failed.ts). */
+export interface FailedPolicy {
+  /** Send every failed operation now (an explicit push of the app). */
+  resendFailed: boolean
+  backoff?: FailedBackoff
 }
 
 /** What `prepareOperation` decided for one queued operation. */
@@ -18,20 +32,23 @@ export type Preparation
   = | { type: 'send', prepared: PreparedOperation }
     /** Gone from the queue meanwhile (collapsed away), or its insert/update row is gone: nothing to send. */
     | { type: 'dropped' }
-    /** In `conflict` or already `inflight`: it and the later operations of its item wait. */
+    /** In `conflict` or already `inflight`, or `failed` and not due again (see push-failed.ts): it and the later operations of its item wait. */
     | { type: 'blocked' }
 
 /**
  * Marks one operation `inflight` (attempts + 1) inside `tx` (scope: its table and `_operations`), re-reading it
- * so that a collapse since the queue was read is seen. An insert/update whose local row no longer exists is
- * removed from the queue: the row was deleted locally, and that delete is queued after it (its `DELETE` covers
- * an insert an earlier attempt may have applied; a 404 then counts as success).
+ * so that a collapse since the queue was read is seen, and records the fingerprint of the body it is about to send
+ * in its `sent` (the earlier ones go to `PreparedOperation.earlier`). An insert/update whose local row no longer
+ * exists is removed from the queue: the row was deleted locally, and that delete is queued after it (its `DELETE`
+ * covers an insert an earlier attempt may have applied; a 404 then counts as success). A `failed` operation is
+ * sent only when `failed` allows it (see push-failed.ts), else it is `blocked`, untouched.
  */
-export async function prepareOperation(tx: StoreTx, seq: number, definition: TableDefinition, now: number): Promise<Preparation> {
+export async function prepareOperation(tx: StoreTx, seq: number, definition: TableDefinition, now: number, failed: FailedPolicy = { resendFailed: true }): Promise<Preparation> {
   const operation = await tx.get<QueuedOperation>(OPERATIONS_TABLE, seq)
   if (!operation) return { type: 'dropped' }
   if (operation.state === 'conflict' || operation.state === 'inflight') return { type: 'blocked' }
   let body: PreparedOperation['body']
+  let print: string | undefined
   if (operation.kind !== 'delete') {
     const row = await tx.get(operation.table, operation.itemId)
     if (!row) {
@@ -39,10 +56,16 @@ export async function prepareOperation(tx: StoreTx, seq: number, definition: Tab
       return { type: 'dropped' }
     }
     body = toServerBody(definition, row)
+    print = fingerprint(definition, body)
+  }
+  if (operation.state === 'failed' && !failed.resendFailed) {
+    const changed = print !== undefined && operation.sent !== undefined && operation.sent.at(-1) !== print
+    if (!failedRetryDue(operation, now, changed, failed.backoff)) return { type: 'blocked' }
   }
   const inflight: QueuedOperation = { ...operation, state: 'inflight', attempts: operation.attempts + 1, updatedAt: now }
+  if (print !== undefined) inflight.sent = withSent(operation.sent, print)
   await tx.put(OPERATIONS_TABLE, inflight)
-  return { type: 'send', prepared: { operation: inflight, definition, body } }
+  return { type: 'send', prepared: { operation: inflight, definition, body, earlier: operation.sent ?? [] } }
 }
 
 /** The operations of one item in queue order. */
@@ -85,18 +108,23 @@ export function isMarkedBy(stored: QueuedOperation, marked: QueuedOperation): bo
  * operation of the new version (`kept`). One that another push put in `conflict` meanwhile (most likely against
  * this very write) goes back to `pending` and its conflict record goes: it is sent again against the new version,
  * and meets the conflict again if it was a real one. One that another push has in flight keeps its state.
+ * `earlier`: the server holds what an earlier attempt sent (its answer was lost), not this attempt's values (the
+ * row changed since): the operation stays too, `pending`, as an update of that version (`resend`).
  *
  * A server that answers a write without a version (none in the body, no `ETag`) does not version the item: the
  * local row and the later operations then have no version either, and go without `If-Match`, like every change to
  * a row such a server stored. Keeping the version from before this push instead would send an `If-Match` that can
  * only fail (412) against this very write: a conflict of the user with themselves on every later operation.
  */
-async function settleSuccess(tx: StoreTx, prepared: PreparedOperation, stored: QueuedOperation, item: ServerItem | undefined): Promise<{ kept: boolean }> {
+async function settleSuccess(tx: StoreTx, prepared: PreparedOperation, stored: QueuedOperation, item: ServerItem | undefined, earlier: boolean): Promise<{ kept: boolean, resend: boolean }> {
   const { definition } = prepared
   const { table, itemId, seq } = stored
-  const kept = !isMarkedBy(stored, prepared.operation)
+  const ours = isMarkedBy(stored, prepared.operation)
+  // an earlier attempt's success: the row changed since, and this attempt's values are not on the server yet
+  const resend = earlier && ours
+  const kept = !ours || earlier
   if (!kept) await tx.delete(OPERATIONS_TABLE, seq)
-  else if (stored.state === 'conflict') {
+  else if (stored.state === 'conflict' || resend) {
     const pending: QueuedOperation = { ...stored, state: 'pending' }
     delete pending.lastError
     await tx.put(OPERATIONS_TABLE, pending)
@@ -106,9 +134,9 @@ async function settleSuccess(tx: StoreTx, prepared: PreparedOperation, stored: Q
   if (later.length === 0) {
     if (prepared.operation.kind === 'delete' || !item || item.deleted === true) await tx.delete(table, itemId)
     else await tx.put(table, toLocalRow(definition, item))
-    return { kept }
+    return { kept, resend }
   }
-  if (!item) return { kept }
+  if (!item) return { kept, resend }
   const server = toLocalRow(definition, item)
   const row = await tx.get(table, itemId)
   if (row) await tx.put(table, withSystemColumns(row, server))
@@ -118,18 +146,23 @@ async function settleSuccess(tx: StoreTx, prepared: PreparedOperation, stored: Q
     if (typeof server.version === 'string') updated.version = server.version
     else delete updated.version
     if (updated.item) updated.item = withSystemColumns(updated.item, server)
+    // what was sent against the version before is settled: this version is the new base
+    delete updated.sent
     await tx.put(OPERATIONS_TABLE, updated)
   }
-  return { kept }
+  return { kept, resend }
 }
 
 /**
  * What settling one outcome left to report. `success` with `kept`: the server applied it, but the operation was
- * handed back meanwhile and stays queued (the rest of its item waits for the next push). `released`: handed back
- * meanwhile, so this push's item error or conflict is not written (the operation is sent again as it is now).
+ * handed back meanwhile and stays queued (the rest of its item waits for the next push). `success` with `resend`
+ * (and `kept`): the server holds what an earlier attempt of this push's operation sent, whose answer was lost; the
+ * row changed since, so the operation is `pending` again, as an update of that version (push sends it again at
+ * once). `released`: handed back meanwhile, so this push's item error or conflict is not written (the operation is
+ * sent again as it is now).
  */
 export type Settled
-  = | { type: 'success', kept: boolean }
+  = | { type: 'success', kept: boolean, resend: boolean }
     | { type: 'released' }
     | { type: 'conflict', record: ConflictRecord }
     | { type: 'failed', operation: QueuedOperation, status?: number, message: string }
@@ -161,7 +194,7 @@ export async function settleOutcome(tx: StoreTx, prepared: PreparedOperation, ou
   const { seq, table, itemId } = prepared.operation
   let operation = await tx.get<QueuedOperation>(OPERATIONS_TABLE, seq)
   if (!operation) return { type: 'gone' }
-  if (outcome.type === 'success') return { type: 'success', ...await settleSuccess(tx, prepared, operation, outcome.item) }
+  if (outcome.type === 'success') return { type: 'success', ...await settleSuccess(tx, prepared, operation, outcome.item, outcome.earlier === true) }
   const ours = isMarkedBy(operation, prepared.operation)
   if (outcome.revived) operation = await continueAsUpdate(tx, prepared.definition, operation, outcome.revived)
   const { kind } = operation

@@ -4,6 +4,7 @@ import { CONFLICTS_TABLE, OPERATIONS_TABLE, type LocalStore } from '../store'
 import type { SyncClient } from '../sync-client'
 import { resolveConflict } from './conflicts'
 import type { ConflictHandler, ConflictRecord, PushResult, Resolution, TableClient } from './contract'
+import type { FailedBackoff } from './push-failed'
 import type { PushOutcome } from './push-outcome'
 import { sendAll, type Transport } from './push-send'
 import { prepareOperation, settleOutcome, type PreparedOperation, type Settled } from './push-settle'
@@ -17,10 +18,21 @@ export interface PushDeps {
   onProgress?: (done: number, total: number) => void
   /** Clock for operation and conflict timestamps (epoch ms). @default Date.now */
   now?: () => number
+  /**
+   * Send every `failed` operation again now (an explicit push). `false`: only those whose row changed since or
+   * whose backoff delay has passed (see push-failed.ts); the others wait, and so do the later operations of their
+   * items. @default true
+   */
+  resendFailed?: boolean
+  /** The backoff of failed operations when `resendFailed` is `false`. @default { baseMs: 60_000, maxMs: 3_600_000 } */
+  failedBackoff?: FailedBackoff
 }
 
 /** How many times the conflict handler may resolve one operation's conflicts in one push. */
 export const MAX_HANDLER_RETRIES = 5
+
+/** How many times one push sends an operation again at once after meeting an earlier attempt's lost success. */
+export const MAX_RESENDS = 5
 
 const itemKey = (operation: QueuedOperation) => `${operation.table}\u0000${operation.itemId}`
 
@@ -43,8 +55,12 @@ export async function recoverInflight(store: LocalStore): Promise<number> {
  * - An operation in `conflict` and every later operation of its item are skipped until the conflict is resolved;
  *   so are the later operations of an item whose operation failed in this push, or was handed back to `pending`
  *   meanwhile by another tab's `recoverInflight` (it is settled as `released`, or kept after a success).
+ * - A `failed` operation is sent again only when `resendFailed` (the default) or when it is due (see push-failed.ts);
+ *   until then it and the later operations of its item wait.
  * - Each operation is marked `inflight` in its own transaction before it is sent; its outcome is written in one
  *   transaction (see `settleOutcome`). Operations queued meanwhile are pushed too, after the others.
+ * - A retry that meets what an earlier attempt of the same operation sent (its answer was lost, the row changed
+ *   since) takes that as the earlier attempt's success and sends the newer values at once, as an update.
  * - A network error, 401, 5xx, 408 or 429 stops the push (`stopped`); the operation goes back to `pending`.
  * Resolves with what happened; rejects only when the local store fails (operations then stay as they were).
  */
@@ -55,6 +71,8 @@ export async function push(deps: PushDeps): Promise<PushResult> {
   const result: PushResult = { pushed: 0, conflicts: [], errors: [], batched: false }
   const blocked = new Set<string>()
   const handled = new Map<number, number>()
+  const resent = new Map<number, number>()
+  const failedPolicy = { resendFailed: deps.resendFailed ?? true, backoff: deps.failedBackoff }
   const transport: Transport = { batchRefused: false, batched: false }
   let done = 0
   let total = 0
@@ -64,7 +82,7 @@ export async function push(deps: PushDeps): Promise<PushResult> {
     const tables = [...new Set(operations.map(operation => operation.table))]
     const preparations = await store.transaction('readwrite', [...tables, OPERATIONS_TABLE], async (tx) => {
       const list = []
-      for (const operation of operations) list.push(await prepareOperation(tx, operation.seq, client.tables[operation.table]!, now()))
+      for (const operation of operations) list.push(await prepareOperation(tx, operation.seq, client.tables[operation.table]!, now(), failedPolicy))
       return list
     })
     const prepared: PreparedOperation[] = []
@@ -109,11 +127,20 @@ export async function push(deps: PushDeps): Promise<PushResult> {
       case 'stop':
         result.stopped ??= { reason: settled.reason, error: settled.error }
         return
-      case 'success':
+      case 'success': {
+        if (settled.resend) {
+          // an earlier attempt's lost success: the newer values go now, as an update of that version
+          const count = resent.get(operation.seq) ?? 0
+          resent.set(operation.seq, count + 1)
+          if (count < MAX_RESENDS && !result.stopped) return retry(operation)
+          blocked.add(itemKey(operation))
+          break
+        }
         result.pushed += 1
         // handed back meanwhile and still queued: the rest of its item waits behind it, for the next push
         if (settled.kept) blocked.add(itemKey(operation))
         break
+      }
       case 'released':
         blocked.add(itemKey(operation))
         break
