@@ -20,13 +20,41 @@ function serverSystemColumns(definition: TableDefinition, conflict: ConflictReco
   return columns
 }
 
-/** The operation pushed again with the server's version (`If-Match`), or without one when the server sent none. */
-function requeued(operation: QueuedOperation, kind: QueuedOperation['kind'], version: unknown, now: number): QueuedOperation {
-  const next: QueuedOperation = { ...operation, kind, state: 'pending', updatedAt: now }
-  delete next.lastError
+/** `operation` against the server's version (`If-Match`), or without one when the server sent none. */
+function withVersion(operation: QueuedOperation, version: unknown): QueuedOperation {
+  const next: QueuedOperation = { ...operation }
   if (typeof version === 'string') next.version = version
   else delete next.version
+  // what was sent against the version before is settled by the resolution: this version is the new base
+  delete next.sent
   return next
+}
+
+/** The operation pushed again with the server's version (see `withVersion`). */
+function requeued(operation: QueuedOperation, kind: QueuedOperation['kind'], version: unknown, now: number): QueuedOperation {
+  const next: QueuedOperation = { ...withVersion(operation, version), kind, state: 'pending', updatedAt: now }
+  delete next.lastError
+  return next
+}
+
+/**
+ * The item's operations queued after the conflicted one (changes made while it was in flight, appended) take the
+ * server's version too: they were queued against the version the conflict replaced, and would meet a second
+ * 412 when the conflicted operation does not reach the server before them (dropped because the row was deleted
+ * locally meanwhile, or refused). A later delete's snapshot takes the version as well.
+ */
+async function rebaseLaterOperations(tx: StoreTx, conflict: ConflictRecord, version: unknown): Promise<void> {
+  const operations = await tx.query<QueuedOperation>(OPERATIONS_TABLE, { where: { table: conflict.table, itemId: conflict.itemId } })
+  for (const operation of operations) {
+    if (operation.seq <= conflict.operationSeq) continue
+    const next = withVersion(operation, version)
+    if (next.item) {
+      next.item = { ...next.item }
+      if (typeof version === 'string') next.item.version = version
+      else delete next.item.version
+    }
+    await tx.put(OPERATIONS_TABLE, next)
+  }
 }
 
 /**
@@ -57,10 +85,11 @@ async function dropItemOperations(tx: StoreTx, conflict: ConflictRecord): Promis
  * Writes a resolution inside `tx` (scope: the conflict's table, `_operations`, `_conflicts`); the caller has
  * checked that `conflict` is stored. See `Resolution` in contract.ts for what each choice means.
  * - client: the local row takes the server's `version`; the operation becomes `pending` with it (an insert that
- *   met an existing id becomes an update; a delete stays a delete).
+ *   met an existing id becomes an update; a delete stays a delete), and so do the item's later operations.
  * - server: every operation of the item goes; the server's item is stored (deleted or absent: the row goes).
  * - merge: the local row = the server's item (or, without one, the local row) overlaid with the merged values,
- *   with the server's system columns; the operation becomes a `pending` update with the server's version.
+ *   with the server's system columns; the operation becomes a `pending` update with the server's version, and the
+ *   item's later operations take that version too.
  * - discard: every operation of the item goes, and the local row.
  * When the server deleted the item (`deletedOnServer`), client and merge make the operation an insert instead
  * (with the deleted row's version when there is one): push re-creates the item (see push-recreate.ts).
@@ -94,6 +123,7 @@ export async function applyResolution(tx: StoreTx, definition: TableDefinition, 
         }
       }
       await tx.put(OPERATIONS_TABLE, requeued(operation, operation.kind === 'delete' ? 'delete' : pushKind(conflict), system.version, now))
+      await rebaseLaterOperations(tx, conflict, system.version)
       return
     }
     case 'merge': {
@@ -104,6 +134,7 @@ export async function applyResolution(tx: StoreTx, definition: TableDefinition, 
       const row: Row = { ...base, ...resolution.values, ...system, id: itemId, deleted: false }
       await tx.put(table, row)
       if (operation) await tx.put(OPERATIONS_TABLE, requeued(operation, pushKind(conflict), system.version, now))
+      await rebaseLaterOperations(tx, conflict, system.version)
       return
     }
   }
