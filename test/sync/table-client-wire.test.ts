@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { ConflictError, HttpError, ProtocolError } from '../../src/runtime/core/errors'
+import { ConflictError, HttpError, ProtocolError, ValidationError } from '../../src/runtime/core/errors'
 import type { BatchOperation } from '../../src/runtime/core/sync/contract'
 import { nextLinkFromHeader } from '../../src/runtime/core/sync/http/query'
 import { createTableClient } from '../../src/runtime/core/sync/table-client'
@@ -192,6 +192,16 @@ describe('answers that break the protocol, and other servers\' forms', () => {
     expect(seen[0]).toMatchObject({ method: 'DELETE', url: '/tables/todos/a' })
     expect(seen[0]!.headers).toMatchObject({ 'zumo-api-version': '2.0.0', 'x-extra': '1', 'if-match': '"v1"' })
     expect(seen[0]!.headers['content-type']).toBeUndefined()
+  })
+
+  it('a list with a bad $top or $skip is a ValidationError naming the table, and nothing is sent', async () => {
+    const client = createTableClient({ baseUrl: base })
+    script = answer(200, [])
+    const top = await caught(client.list('todos', { top: -1 }))
+    expect(top).toBeInstanceOf(ValidationError)
+    expect(top).toMatchObject({ table: 'todos', field: '$top' })
+    expect(await caught(client.list('lists', { skip: 1.5 }))).toMatchObject({ table: 'lists', field: '$skip' })
+    expect(seen).toEqual([])
   })
 
   it('an HttpError message comes from { error }, { message }, problem details or the text', async () => {

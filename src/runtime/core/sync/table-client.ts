@@ -74,7 +74,7 @@ export function createTableClient(options: TableClientOptions): TableClient {
   }
 
   async function list(table: string, query?: ListQuery): Promise<ListPage> {
-    const search = listQueryString(query)
+    const search = listQueryString(query, table)
     const url = tableUrl(table)
     return readListPage(await request('GET', search ? `${url}?${search}` : url), url)
   }
