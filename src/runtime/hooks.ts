@@ -33,7 +33,13 @@ export interface OfflineSyncConflictContext {
 export interface OfflineSyncRuntimeHooks {
   /** Before every request of push and pull: add auth headers, rewrite the URL. A hook that throws fails the request like a network error (the push stops and retries later; nothing is lost). */
   'offline-sync:request': (ctx: OfflineSyncRequestContext) => void | Promise<void>
-  /** When a push records a conflict: set `ctx.resolution` to resolve it automatically. Do not await the user here (it holds the lock); leave the conflict in `useSyncStore().conflicts` instead. */
+  /**
+   * When a push records a conflict: set `ctx.resolution` to resolve it automatically. Do not await the user here (it
+   * holds the lock); leave the conflict in `useSyncStore().conflicts` instead. The push waits for the hook, so set
+   * `ctx.resolution` rather than calling the sync (`resolve`, `push`, `pull`, `sync`, `purge` of `useSyncStore()` or
+   * `useSyncContext()`): while the hook runs, those calls reject with `ReentrantCallError`
+   * (`isOfflineSyncError(e, 'REENTRANT_CALL')`) instead of waiting for the push that waits for them.
+   */
   'offline-sync:conflict': (ctx: OfflineSyncConflictContext) => void | Promise<void>
 }
 
