@@ -7,7 +7,8 @@ import { useNuxtApp } from '#imports'
 import { useSyncTable } from '../../src/runtime/composables/useSyncTable'
 import { useSyncStore } from '../../src/runtime/stores/useSyncStore'
 import { useSyncContext } from '../../src/runtime/composables/useSyncContext'
-import { StorageError, UnknownTableError } from '../../src/runtime/core/errors'
+import { QueueStateError, StorageError, UnknownTableError } from '../../src/runtime/core/errors'
+import { OPERATIONS_TABLE } from '../../src/runtime/core/store'
 import { clearLocalStore, syncClient } from './helpers'
 
 beforeEach(async () => {
@@ -109,6 +110,26 @@ describe('useSyncStore', () => {
     const second = useSyncStore()
     await expect.poll(() => second.pendingCount).toBe(1)
     expect(first.pendingCount).toBe(0)
+  })
+
+  it('retryOperation makes a failed operation pending; discardOperation drops one (an insert with its row)', async () => {
+    const sync = useSyncStore()
+    const todos = useSyncTable('todos')
+    await todos.insert({ text: 'a' })
+    const b = await todos.insert({ text: 'b' })
+    await expect.poll(() => sync.pendingCount).toBe(2)
+    const [first, second] = sync.operations
+    // as a push leaves an operation the server refused with an item error
+    await syncClient().store.transaction('readwrite', [OPERATIONS_TABLE], tx => tx.put(OPERATIONS_TABLE, { ...first!, state: 'failed', attempts: 1, lastError: { status: 400, message: 'refused' } }))
+    await expect.poll(() => sync.operations[0]?.state).toBe('failed')
+
+    await sync.retryOperation(first!)
+    await expect.poll(() => sync.operations[0]?.state).toBe('pending')
+    await expect(sync.retryOperation(first!.seq)).rejects.toBeInstanceOf(QueueStateError)
+    await sync.discardOperation(second!.seq)
+    await expect.poll(() => sync.pendingCount).toBe(1)
+    expect(sync.operations.map(o => o.seq)).toEqual([first!.seq])
+    expect(await todos.get(b.id)).toBeUndefined()
   })
 
   it('shows why the queue cannot be read', async () => {

@@ -152,6 +152,18 @@ export const useSyncStore = defineStore('offline-sync', () => {
   function resolve(conflict: ConflictRecord | string, resolution: Resolution): Promise<void> {
     return context.resolve(typeof conflict === 'string' ? conflict : conflict.id, resolution)
   }
+  /** Makes a `failed` operation (see `operations`) `pending`: the next push sends it. `QueueStateError` when it is not `failed`. */
+  function retryOperation(operation: QueuedOperation | number): Promise<void> {
+    return context.retryOperation(typeof operation === 'number' ? operation : operation.seq)
+  }
+  /**
+   * Drops a `pending` or `failed` operation: a discarded insert removes the local row, a discarded delete brings the
+   * row back, a discarded update leaves the row as it is until a pull without a query name. `QueueStateError` for
+   * one being pushed or in conflict (resolve that one).
+   */
+  function discardOperation(operation: QueuedOperation | number): Promise<void> {
+    return context.discardOperation(typeof operation === 'number' ? operation : operation.seq)
+  }
   /**
    * Adds or replaces a named query (pulled from now on by `pullAll`, `sync`, reconnects and the interval). It lives
    * as long as the page: add it again when the app starts. `UnknownTableError`/`ValidationError` when refused.
@@ -168,6 +180,6 @@ export const useSyncStore = defineStore('offline-sync', () => {
     online, operations, pendingCount, error,
     conflicts, watermarks, activity, lastPush, lastPull, lastError, nextRetryAt, queries,
     syncing, progress,
-    push, pull, pullAll, sync, purge, resolve, addQuery, removeQuery,
+    push, pull, pullAll, sync, purge, resolve, retryOperation, discardOperation, addQuery, removeQuery,
   }
 })

@@ -30,6 +30,11 @@ export interface Backoff {
   readonly nextAt: number | undefined
   /** Counts a failure and (re)schedules the retry after `random() * min(maxMs, baseMs * 2^attempt)` ms. */
   fail(): void
+  /**
+   * Schedules the retry again at the same attempt (a retry that could not run: another tab held the lock): after
+   * `random() * min(maxMs, baseMs * 2^(attempt - 1))` ms, the delay range of the retry it replaces.
+   */
+  again(): void
   /** Drops the scheduled retry; the failure count stays. */
   cancel(): void
   /** Drops the scheduled retry and the failure count. */
@@ -54,6 +59,20 @@ export function createBackoff(options: BackoffOptions): Backoff {
     return true
   }
 
+  function schedule(delay: number): void {
+    clear()
+    if (options.enabled) {
+      nextAt = options.now() + delay
+      handle = options.timers.setTimeout(() => {
+        handle = undefined
+        nextAt = undefined
+        options.onChange()
+        options.onRetry()
+      }, delay)
+    }
+    options.onChange()
+  }
+
   return {
     get attempt() {
       return attempt
@@ -64,17 +83,10 @@ export function createBackoff(options: BackoffOptions): Backoff {
     fail() {
       const delay = backoffDelay(attempt, options.baseMs, options.maxMs, options.random)
       attempt += 1
-      clear()
-      if (options.enabled) {
-        nextAt = options.now() + delay
-        handle = options.timers.setTimeout(() => {
-          handle = undefined
-          nextAt = undefined
-          options.onChange()
-          options.onRetry()
-        }, delay)
-      }
-      options.onChange()
+      schedule(delay)
+    },
+    again() {
+      schedule(backoffDelay(Math.max(0, attempt - 1), options.baseMs, options.maxMs, options.random))
     },
     cancel() {
       if (clear()) options.onChange()

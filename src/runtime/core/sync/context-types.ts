@@ -1,7 +1,7 @@
 import type { Subscribable } from '../store'
 import type { SyncClient } from '../sync-client'
 import type { ContextTimers } from './context-backoff'
-import type { ExclusiveLock } from './context-serial'
+import type { ExclusiveLock, TryLock } from './context-serial'
 import type { ConflictHandler, ConflictRecord, NamedQuery, PullResult, PurgeOptions, PushResult, Resolution, SyncStatus, TableClient, WatermarkRecord } from './contract'
 
 // The options and the interface of the sync context; `context.ts` implements and re-exports them.
@@ -35,6 +35,14 @@ export interface SyncContextOptions {
    * crashed tab), since none can be pushing at that moment. @default run directly (inflight reset at start only)
    */
   lock?: ExclusiveLock
+  /**
+   * The same exclusive section as `lock`, taken only when it is free now (Web Locks' `ifAvailable`). The syncs the
+   * context starts on its own (start-up, `setOnline(true)`, interval ticks, backoff retries) go through it: while
+   * another tab holds the lock (it is syncing this very database) they are skipped without a trace (no request, no
+   * status change; a skipped backoff retry is scheduled again at the same attempt). Calls of the app wait for
+   * `lock` as usual. @default background syncs wait for `lock` too
+   */
+  tryLock?: TryLock
   /** @default true */
   online?: boolean
   /** @default Date.now */
@@ -60,7 +68,11 @@ export interface SyncContext {
   subscribeStatus(listener: (status: SyncStatus) => void): () => void
   /** Going offline cancels a scheduled retry; coming back resets the backoff and (with `auto`) runs `sync()`. */
   setOnline(online: boolean): void
-  /** Pushes the whole queue. A stopped push resolves (see `stopped`) and schedules a retry (none while offline). */
+  /**
+   * Pushes the whole queue, `failed` operations included (the context's own syncs send those only once their row
+   * changed or their backoff delay passed: see core/sync/push-failed.ts). A stopped push resolves (see `stopped`)
+   * and schedules a retry (none while offline).
+   */
   push(): Promise<PushResult>
   /**
    * Pulls `table`; a `queryName` of a named query on this table pulls with its filter when `filter` is omitted, and
@@ -69,10 +81,22 @@ export interface SyncContext {
   pull(table: string, queryName?: string, filter?: string): Promise<PullResult>
   /** Every named query, in declaration order; rejects with the first error after trying the others (a network-type error stops at once). */
   pullAll(): Promise<PullResult[]>
-  /** Push, then `pullAll()`; rejects with the stop error when the push stopped (nothing pulled then). */
+  /** Push (`failed` operations included, as `push()`), then `pullAll()`; rejects with the stop error when the push stopped (nothing pulled then). */
   sync(): Promise<{ push: PushResult, pulls: PullResult[] }>
   purge(table: string, options?: PurgeOptions): Promise<void>
   resolve(conflictId: string, resolution: Resolution): Promise<void>
+  /**
+   * Makes the `failed` operation `seq` `pending`: the next push (any, the context's own too) sends it. Local, works
+   * offline. `ItemNotFoundError` (table `_operations`) for an unknown seq; `QueueStateError` when it is not `failed`.
+   */
+  retryOperation(seq: number): Promise<void>
+  /**
+   * Drops the `pending` or `failed` operation `seq` (not one being pushed, nor one in conflict: resolve that). The
+   * local row goes back as far as the queue knows it: a discarded insert removes the row (and the item's later
+   * operations); a discarded delete brings its snapshot of the row back; a discarded update leaves the row as it is
+   * (its earlier values are not kept) until a pull without a query name brings the server's row. Local, works offline.
+   */
+  discardOperation(seq: number): Promise<void>
   observeConflicts(): Subscribable<ConflictRecord[]>
   observeWatermarks(): Subscribable<WatermarkRecord[]>
   /** A copy of the named queries. */

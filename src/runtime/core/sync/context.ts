@@ -3,7 +3,7 @@ import { observeConflicts, resolveConflict } from './conflicts'
 import { createBackoff } from './context-backoff'
 import { createOutcome, type Outcome } from './context-outcome'
 import { createQueryRegistry, pullFilter } from './context-queries'
-import { createSerialQueue } from './context-serial'
+import { createSerialQueue, type TryLockResult } from './context-serial'
 import { createStatusStore } from './context-status'
 import { defaultTimers, repeat } from './context-timers'
 import type { SyncContext, SyncContextOptions } from './context-types'
@@ -11,10 +11,11 @@ import type { ConflictHandler, PullResult, PushResult, SyncActivity } from './co
 import { pull } from './pull'
 import { purge } from './purge'
 import { push, recoverInflight } from './push'
+import { discardOperation, retryOperation } from './queue-actions'
 import { observeWatermarks } from './watermarks'
 
 export type { ContextTimers } from './context-backoff'
-export type { ExclusiveLock } from './context-serial'
+export type { ExclusiveLock, TryLock, TryLockResult } from './context-serial'
 export type { SyncContext, SyncContextOptions } from './context-types'
 
 const IDLE: SyncActivity = Object.freeze({ kind: 'idle' })
@@ -24,13 +25,13 @@ const IDLE: SyncActivity = Object.freeze({ kind: 'idle' })
  * `options.tableClient` (the server). Nothing runs until a call or `start()`; see `SyncContext`.
  */
 export function createSyncContext(options: SyncContextOptions): SyncContext {
-  const { client, tableClient, conflictHandler, pageSize, lock } = options
+  const { client, tableClient, conflictHandler, pageSize, lock, tryLock } = options
   const now = options.now ?? Date.now
   const timers = options.timers ?? defaultTimers
   const auto = options.auto ?? true
   const retry = options.retry === false ? undefined : options.retry ?? {}
   const queries = createQueryRegistry(client.tables, options.queries)
-  const serial = createSerialQueue(lock)
+  const serial = createSerialQueue(lock, tryLock)
   // the push waits for the handler: while it runs, a call of this context from inside it is refused (see `action`)
   const handler: ConflictHandler | undefined = conflictHandler && (record => serial.callback(() => conflictHandler(record)))
   let online = options.online ?? true
@@ -42,7 +43,11 @@ export function createSyncContext(options: SyncContextOptions): SyncContext {
     timers,
     now,
     random: options.random ?? Math.random,
-    onRetry: () => background(autoSync),
+    // a retry that could not run (another tab held the lock) waits again, at the same attempt
+    onRetry: () => background(async () => {
+      const done = await autoSync()
+      if (!done.ran && !disposed && online) backoff.again()
+    }),
     onChange: () => state.update({ retryAttempt: backoff.attempt, nextRetryAt: backoff.nextAt }),
   })
   /** What the scheduled retry is for: `push` and `pull:<table>/<query>` keys that failed and have not succeeded since. */
@@ -55,18 +60,37 @@ export function createSyncContext(options: SyncContextOptions): SyncContext {
   const setActivity = (activity: SyncActivity) => state.update({ activity })
   const background = (fn: () => Promise<unknown>) => void fn().catch(() => {})
 
+  /** Why `name` cannot run now (disposed; a `network` action while offline), or `undefined`. */
+  const refusal = (name: string, network: boolean) => disposed ? new DisposedError(name) : network && !online ? new OfflineError(name) : undefined
+
   /**
    * Runs `fn` serialised (and locked); `network`: refused while offline. Settles the outcome into the status. A call
    * of the app made while the conflict handler runs is refused with `ReentrantCallError`: made from inside the
    * handler, it would wait for the push that waits for the handler (one made elsewhere meanwhile is refused too: the
-   * two cannot be told apart). The context's own calls (`internal`: retry, reconnect, interval) queue as usual.
+   * two cannot be told apart).
    */
-  function action<T>(name: string, network: boolean, fn: () => Promise<T>, internal = false): Promise<T> {
-    const refusal = () => disposed ? new DisposedError(name) : network && !online ? new OfflineError(name) : undefined
-    const early = !disposed && !internal && serial.inCallback ? new ReentrantCallError(name) : refusal()
+  function action<T>(name: string, network: boolean, fn: () => Promise<T>): Promise<T> {
+    const early = !disposed && serial.inCallback ? new ReentrantCallError(name) : refusal(name, network)
     if (early) return Promise.reject(early)
-    return serial.run(async () => {
-      const late = refusal()
+    return serial.run(section(name, network, fn))
+  }
+
+  /**
+   * A sync the context starts on its own (start-up, reconnect, interval, backoff retry): queued like the others
+   * (never refused as reentrant), but when its turn comes it runs only if the cross-tab lock is free (`tryLock`);
+   * when another tab holds it, the tab that syncs there pushes this database's queue too, so this one is skipped
+   * without a trace (`{ ran: false }`: no outcome, no status change). Without `tryLock` it waits for the lock.
+   */
+  function autoSync(): Promise<TryLockResult<{ push: PushResult, pulls: PullResult[] }>> {
+    const early = refusal('sync', true)
+    if (early) return Promise.reject(early)
+    return serial.tryRun(section('sync', true, () => runSync(false)))
+  }
+
+  /** `fn` as a serialised section: checked again when its turn comes, its outcome settled into the status. */
+  function section<T>(name: string, network: boolean, fn: () => Promise<T>): () => Promise<T> {
+    return async () => {
+      const late = refusal(name, network)
       if (late) throw late
       outcome = createOutcome()
       try {
@@ -81,7 +105,7 @@ export function createSyncContext(options: SyncContextOptions): SyncContext {
         outcome = undefined
         setActivity(IDLE)
       }
-    })
+    }
   }
 
   function settle(done: Outcome): void {
@@ -101,11 +125,19 @@ export function createSyncContext(options: SyncContextOptions): SyncContext {
     recovered = true
   }
 
-  async function runPush(): Promise<PushResult> {
+  /** `explicit`: a push (or sync) the app asked for, which sends every `failed` operation again (see push-failed.ts). */
+  async function runPush(explicit: boolean): Promise<PushResult> {
     try {
       if (lock || !recovered) await recover()
       setActivity({ kind: 'push', done: 0, total: 0 })
-      const result = await push({ client, tableClient, conflictHandler: handler, now, onProgress: (done, total) => setActivity({ kind: 'push', done, total }) })
+      const result = await push({
+        client,
+        tableClient,
+        conflictHandler: handler,
+        now,
+        resendFailed: explicit,
+        onProgress: (done, total) => setActivity({ kind: 'push', done, total }),
+      })
       state.update({ lastPush: { at: now(), result } })
       if (result.stopped) outcome?.failed('push', result.stopped.error, true)
       else outcome?.ok('push')
@@ -129,7 +161,7 @@ export function createSyncContext(options: SyncContextOptions): SyncContext {
         now,
         // already inside the serialised section: the implicit push runs directly
         pushFirst: async () => {
-          const result = await runPush()
+          const result = await runPush(false)
           setActivity(activity)
           return result
         },
@@ -162,19 +194,14 @@ export function createSyncContext(options: SyncContextOptions): SyncContext {
     return results
   }
 
-  async function runSync(): Promise<{ push: PushResult, pulls: PullResult[] }> {
-    const pushed = await runPush()
+  async function runSync(explicit: boolean): Promise<{ push: PushResult, pulls: PullResult[] }> {
+    const pushed = await runPush(explicit)
     if (pushed.stopped) throw pushed.stopped.error
     return { push: pushed, pulls: await runPullAll() }
   }
 
   function checkTable(table: string): void {
     if (!Object.hasOwn(client.tables, table)) throw new UnknownTableError(table)
-  }
-
-  /** `sync()` started by the context itself (retry, reconnect, interval, start). */
-  function autoSync(): Promise<{ push: PushResult, pulls: PullResult[] }> {
-    return action('sync', true, runSync, true)
   }
 
   return {
@@ -191,7 +218,7 @@ export function createSyncContext(options: SyncContextOptions): SyncContext {
       backoff.reset()
       if (auto) background(autoSync)
     },
-    push: () => action('push', true, runPush),
+    push: () => action('push', true, () => runPush(true)),
     pull(table, queryName, filter) {
       let effective: string | undefined
       try {
@@ -208,7 +235,7 @@ export function createSyncContext(options: SyncContextOptions): SyncContext {
       })
     },
     pullAll: () => action('pull', true, runPullAll),
-    sync: () => action('sync', true, runSync),
+    sync: () => action('sync', true, () => runSync(true)),
     purge(table, purgeOptions) {
       return action('purge', false, async () => {
         checkTable(table)
@@ -218,6 +245,8 @@ export function createSyncContext(options: SyncContextOptions): SyncContext {
       })
     },
     resolve: (conflictId, resolution) => action('resolve', false, () => resolveConflict({ client, now }, conflictId, resolution)),
+    retryOperation: seq => action('retryOperation', false, () => retryOperation(client, seq, now())),
+    discardOperation: seq => action('discardOperation', false, () => discardOperation(client, seq)),
     observeConflicts: () => observeConflicts(client.store),
     observeWatermarks: () => observeWatermarks(client.store),
     queries: () => Object.fromEntries(queries.entries()),

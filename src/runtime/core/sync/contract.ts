@@ -157,7 +157,7 @@ export interface PushResult {
   pushed: number
   /** Conflicts recorded by this push (still waiting for a resolution). */
   conflicts: ConflictRecord[]
-  /** Operations refused with an item error (400, 403, 404 on update, …): kept as `failed`. */
+  /** Operations refused with an item error (400, 403, 404 on insert, …): kept as `failed` (see push-failed.ts for when they are sent again). */
   errors: { operation: QueuedOperation, status?: number, message: string }[]
   /** Set when a network error, 401 or 5xx stopped the push; the rest of the queue is untouched. */
   stopped?: { reason: PushStopReason, error: Error }

@@ -4,8 +4,10 @@
  */
 export type * from './contract'
 export { createTableClient } from './table-client'
-export { createSyncContext, type ContextTimers, type ExclusiveLock, type SyncContext, type SyncContextOptions } from './context'
+export { createSyncContext, type ContextTimers, type ExclusiveLock, type SyncContext, type SyncContextOptions, type TryLock, type TryLockResult } from './context'
+export { discardOperation, retryOperation } from './queue-actions'
 export { push, recoverInflight, type PushDeps } from './push'
+export { failedRetryDelay, type FailedBackoff } from './push-failed'
 export { pull, DEFAULT_PULL_PAGE_SIZE, type PullDeps } from './pull'
 export { purge } from './purge'
 export { listConflicts, observeConflicts, resolveConflict } from './conflicts'
