@@ -1,7 +1,7 @@
 import type { PublicRuntimeOptions } from '../../options'
 import type { SyncClient } from '../core/sync-client'
 import type { ConflictHandler } from '../core/sync/contract'
-import { createSyncContext, type SyncContext } from '../core/sync/context'
+import { createSyncContext, type SyncContext, type TryLock, type TryLockResult } from '../core/sync/context'
 import { createTableClient } from '../core/sync/table-client'
 import type { OfflineSyncConflictContext, OfflineSyncRequestContext } from '../hooks'
 import { backendUrl } from './backend-url'
@@ -64,6 +64,18 @@ export function webLock(name: string, warn?: (message: string) => void): (<T>(fn
   return <T>(fn: () => Promise<T>) => locks.request(name, () => fn()) as Promise<T>
 }
 
+/**
+ * The Web Lock `name` taken only when it is free now (`ifAvailable`): `{ ran: false }` without running `fn` when
+ * another tab holds it. `undefined` without Web Locks (see `webLock`, which warns about that).
+ */
+export function webTryLock(name: string): TryLock | undefined {
+  const locks = typeof navigator === 'undefined' ? undefined : navigator.locks
+  if (!locks || typeof locks.request !== 'function') return undefined
+  return <T>(fn: () => Promise<T>) => locks.request(name, { ifAvailable: true }, lock => lock
+    ? fn().then(value => ({ ran: true, value }) as TryLockResult<T>)
+    : { ran: false } as TryLockResult<T>) as Promise<TryLockResult<T>>
+}
+
 export interface BrowserContextOptions {
   client: SyncClient
   options: PublicRuntimeOptions
@@ -78,6 +90,8 @@ export interface BrowserContextOptions {
  * sync options of the module, conflicts through the conflict hook, one push/pull/purge at a time across tabs
  * (Web Lock `offline-sync:<databaseName>`) and the browser's network state. Not started: call `start()`.
  * Both hooks run inside that lock: a hook that awaits (a token refresh, a dialog) holds up syncing in every tab.
+ * The context's own syncs (start-up, reconnect, interval, backoff retry) take the lock only when it is free
+ * (`webTryLock`): while another tab syncs, they are skipped.
  */
 export function createBrowserSyncContext({ client, options, hooks, appBaseURL, warn }: BrowserContextOptions): SyncContext {
   const { sync } = options
@@ -96,6 +110,7 @@ export function createBrowserSyncContext({ client, options, hooks, appBaseURL, w
     interval: sync.interval,
     auto: sync.auto,
     lock: webLock(`offline-sync:${options.databaseName}`, warn),
+    tryLock: webTryLock(`offline-sync:${options.databaseName}`),
     online: typeof navigator === 'undefined' ? true : navigator.onLine !== false,
   })
 }
