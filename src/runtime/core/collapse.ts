@@ -37,7 +37,7 @@ export type CollapseDecision
  * | delete → anything                  | `QueueStateError` (push the delete first) |
  * | insert/update → insert             | `DuplicateIdError` |
  * | inflight → anything                | append (an operation being pushed is never changed) |
- * | insert/update → update             | keep (push reads the row, so the operation sends the new values; a `failed` one stays `failed` and is sent again by the next push, a `conflict` one stays in conflict) |
+ * | insert/update → update             | keep (push reads the row, so the operation sends the new values; a `failed` one stays `failed`, and since its row changed the next push sends it again; a `conflict` one stays in conflict) |
  * | insert → delete, never sent        | drop (nothing ever reached the server) |
  * | update → delete, never sent        | replace by a `pending` delete that keeps the update's captured version |
  * | insert/update → delete, conflict   | replace by a delete that stays in `conflict` (version, attempts and `lastError` kept) |
