@@ -1,6 +1,6 @@
 // Sync benchmark (issue 3): `npx jiti bench/sync/run.ts [--skip-build] [--runs=5] [--rows=10000] [--ops=1000]`
 // or `npm run bench:sync`. Builds test/fixtures/bench-sync and starts it three times on 127.0.0.1, each with its
-// embedded database in a temp dir: the module's server defaults (page size 50, batch push on), the same with
+// embedded database in a temp dir: the module's server defaults (v2 pages follow $top up to maxTop, batch push on), the same with
 // 1000-row pages, and batch push off (maxBatchSize 0). Seeds the pull table of the first two over HTTP; then in
 // headless Chromium, each run in a fresh browser context (fresh IndexedDB), times:
 // - a full pull of `rows` rows (both page sizes), against one Dexie bulkPut of the same rows (fetched beforehand)
@@ -117,7 +117,7 @@ try {
     await buildFixture()
   }
   dataDir = await mkdtemp(join(tmpdir(), 'offline-sync-bench-'))
-  // the module's server defaults (page size 50, batch endpoint on); the same with 1000-row pages; batch off
+  // the module's server defaults (v2 pages follow $top up to maxTop, batch endpoint on); the same with 1000-row pages; batch off
   const batchServer = await startServer(join(dataDir, 'batch'))
   servers.push(batchServer)
   const bigPageServer = await startServer(join(dataDir, 'big-page'), { pageSize: 1000 })
@@ -162,15 +162,15 @@ try {
   const bulkPut = 'Dexie bulkPut of the same rows, same page'
   const posts = `${opsLabel} raw fetch POSTs one by one, same server, same page`
   const rows: TableRow[] = [
-    { measure: `Pull of ${rowsLabel} rows into IndexedDB (server page size 50, the default)`, unit: 'rows/s', value: summarize(rate(pulls, 'pull')), baseline: { name: bulkPut, value: summarize(rate(pulls, 'bulkPut')) }, ratio: ratios(rate(pulls, 'pull'), rate(pulls, 'bulkPut')) },
+    { measure: `Pull of ${rowsLabel} rows into IndexedDB (server defaults: $top=1000 honoured)`, unit: 'rows/s', value: summarize(rate(pulls, 'pull')), baseline: { name: bulkPut, value: summarize(rate(pulls, 'bulkPut')) }, ratio: ratios(rate(pulls, 'pull'), rate(pulls, 'bulkPut')) },
     { measure: `Pull of ${rowsLabel} rows into IndexedDB (server page size 1000)`, unit: 'rows/s', value: summarize(rate(bigPulls, 'pull')), baseline: { name: bulkPut, value: summarize(rate(bigPulls, 'bulkPut')) }, ratio: ratios(rate(bigPulls, 'pull'), rate(bigPulls, 'bulkPut')) },
     { measure: `Push of ${opsLabel} queued inserts, batch`, unit: 'ops/s', value: summarize(pushRate(batches, 'push')), baseline: { name: posts, value: summarize(pushRate(batches, 'posts')) }, ratio: ratios(pushRate(batches, 'push'), pushRate(batches, 'posts')) },
     { measure: `Push of ${opsLabel} queued inserts, one-by-one`, unit: 'ops/s', value: summarize(pushRate(singles, 'push')), baseline: { name: posts, value: summarize(pushRate(singles, 'posts')) }, ratio: ratios(pushRate(singles, 'push'), pushRate(singles, 'posts')) },
     { measure: 'Push, batch vs one-by-one', unit: 'ops/s', value: summarize(pushRate(batches, 'push')), baseline: { name: 'one-by-one push of the same run', value: summarize(pushRate(singles, 'push')) }, ratio: ratios(pushRate(batches, 'push'), pushRate(singles, 'push')) },
-    { measure: 'Longest main-thread task during the pull (page size 50)', unit: 'ms', value: longest(pulls, 'pull'), baseline: { name: 'during the bulkPut', value: longest(pulls, 'bulkPut') } },
+    { measure: 'Longest main-thread task during the pull (server defaults)', unit: 'ms', value: longest(pulls, 'pull'), baseline: { name: 'during the bulkPut', value: longest(pulls, 'bulkPut') } },
     { measure: 'Longest main-thread task during the pull (page size 1000)', unit: 'ms', value: longest(bigPulls, 'pull'), baseline: { name: 'during the bulkPut', value: longest(bigPulls, 'bulkPut') } },
-    { measure: 'Long tasks (≥ 50 ms) during the pull (page size 50 / 1000)', unit: 'count', value: summarize(pulls.map(run => run.pull.longTasks.count)), baseline: { name: 'page size 1000', value: summarize(bigPulls.map(run => run.pull.longTasks.count)) } },
-    { measure: 'Pull duration (page size 50)', unit: 'ms', value: summarize(pulls.map(run => run.pull.ms)), baseline: { name: 'raw fetch of the same rows, no writes', value: summarize(pulls.map(run => run.bulkPut.fetchMs)) } },
+    { measure: 'Long tasks (≥ 50 ms) during the pull (server defaults / pageSize 1000)', unit: 'count', value: summarize(pulls.map(run => run.pull.longTasks.count)), baseline: { name: 'page size 1000', value: summarize(bigPulls.map(run => run.pull.longTasks.count)) } },
+    { measure: 'Pull duration (server defaults)', unit: 'ms', value: summarize(pulls.map(run => run.pull.ms)), baseline: { name: 'raw fetch of the same rows, no writes', value: summarize(pulls.map(run => run.bulkPut.fetchMs)) } },
     { measure: 'Pull duration (page size 1000)', unit: 'ms', value: summarize(bigPulls.map(run => run.pull.ms)), baseline: { name: 'raw fetch of the same rows, no writes', value: summarize(bigPulls.map(run => run.bulkPut.fetchMs)) } },
     { measure: 'Longest main-thread task during the push (batch)', unit: 'ms', value: summarize(batches.map(run => run.push.longTasks.longestMs)), baseline: { name: 'one-by-one', value: summarize(singles.map(run => run.push.longTasks.longestMs)) } },
   ]
@@ -195,7 +195,7 @@ try {
   console.log(`\n${table}\n`)
   console.log(`${RUNS} runs after 1 warm-up; ratios are medians of per-run ratios (same run, same page). A row is about 150 bytes of JSON of its own columns, ${Math.round(results.config.rowBytes)} bytes as the server sends it (system columns included).`)
   console.log('Long tasks: the Long Tasks API reports only main-thread tasks of 50 ms or more; 0 ms means there was none.')
-  console.log(`HTTP requests: pull ${results.config.pullRequests} (page size 50) / ${results.config.bigPagePullRequests} (page size 1000), batch push ${results.config.batchPushRequests}, one-by-one push ${results.config.singlePushRequests}.`)
+  console.log(`HTTP requests: pull ${results.config.pullRequests} (server defaults) / ${results.config.bigPagePullRequests} (server pageSize 1000), batch push ${results.config.batchPushRequests}, one-by-one push ${results.config.singlePushRequests}.`)
   console.log(`Node ${process.version}, Chromium ${browser.version()}, ${cpus().length} CPUs; load (1 min) during the run: ${load ? `${load.median.toFixed(2)} median, ${load.min.toFixed(2)}–${load.max.toFixed(2)}` : 'n/a'}`)
   console.log(`uptime: ${uptimes.start} | ${uptimes.measuring} | ${uptimes.end}`)
   if (errors.length) console.log(`page errors:\n${errors.join('\n')}`)
