@@ -1,5 +1,7 @@
 // Standalone table server for benchmarks: `npx jiti bench/server/serve.ts <embedded|postgres> [port]`.
-// Seeds 1,000 rows into `items`, then serves /tables/:table on 127.0.0.1 and prints `ready <url>`.
+// Serves the empty tables `items` and `inserts` (title string, done boolean, n number) under /tables on 127.0.0.1
+// and prints `ready <url>`; the benchmark seeds them over HTTP. PostgreSQL (BENCH_DATABASE_URL, default
+// postgres://postgres@127.0.0.1:5432/test) works in a scratch schema `bench_<pid>`, dropped on SIGTERM/SIGINT.
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createApp, createRouter, toNodeListener } from 'h3'
@@ -7,11 +9,22 @@ import { sql } from 'kysely'
 import { migrate } from '../../src/runtime/server/db/migrate'
 import { openDatabase } from '../../src/runtime/server/db/open-database'
 import { createTableService } from '../../src/runtime/server/table-service'
+import { BENCH_COLUMNS } from './rows'
 
 const backend = process.argv[2] === 'postgres' ? 'postgres' : 'embedded'
 const port = Number(process.argv[3] ?? 0)
 const url = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test'
 const schema = `bench_${process.pid}`
+
+async function dropSchema(): Promise<void> {
+  const admin = await openDatabase({ url, poolSize: 1 })
+  try {
+    await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin.db)
+  }
+  finally {
+    await admin.close()
+  }
+}
 
 if (backend === 'postgres') {
   const admin = await openDatabase({ url, poolSize: 1 })
@@ -20,13 +33,11 @@ if (backend === 'postgres') {
   await admin.close()
 }
 const database = backend === 'postgres' ? await openDatabase({ url, schema }) : await openDatabase({ dataDir: 'memory://' })
-const service = createTableService({ tables: { items: { columns: { text: 'string', n: 'number', done: 'boolean' } } }, db: database.db })
-await migrate(database.db, service.tables.values())
-await database.db.transaction().execute(async (trx) => {
-  for (let n = 0; n < 1000; n += 100) {
-    await trx.insertInto('items').values(Array.from({ length: 100 }, (_, i) => ({ id: `seed-${n + i}`, text: `item ${n + i}`, n: n + i, done: (n + i) % 2 === 0 }))).execute()
-  }
+const service = createTableService({
+  tables: { items: { columns: { ...BENCH_COLUMNS } }, inserts: { columns: { ...BENCH_COLUMNS } } },
+  db: database.db,
 })
+await migrate(database.db, service.tables.values())
 
 const router = createRouter().use('/tables/:table', service.handler).use('/tables/:table/:id', service.handler)
 const server = createServer(toNodeListener(createApp().use(router)))
@@ -34,14 +45,14 @@ server.listen(port, '127.0.0.1', () => {
   console.log(`ready http://127.0.0.1:${(server.address() as AddressInfo).port}`)
 })
 
+let stopping = false
 async function stop() {
+  if (stopping) return
+  stopping = true
+  server.closeAllConnections()
   server.close()
   await database.close()
-  if (backend === 'postgres') {
-    const admin = await openDatabase({ url, poolSize: 1 })
-    await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin.db)
-    await admin.close()
-  }
+  if (backend === 'postgres') await dropSchema()
   process.exit(0)
 }
 process.on('SIGTERM', () => void stop())
