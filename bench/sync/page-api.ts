@@ -1,5 +1,6 @@
 // What the benchmark page (test/fixtures/bench-sync) exposes as `window.__bench`, for bench/sync/run.ts.
 // Every duration is measured inside the page with `performance.now()`, in milliseconds.
+import type { TablesDefinition } from '../../src/runtime/core/schema'
 
 /** The sync tables of the benchmark fixture: `items` is pulled, `writes` is pushed (same columns). */
 export const PULL_TABLE = 'items'
@@ -70,7 +71,24 @@ export interface BenchApi {
 
 const FILLER = ' lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt'
 
+/** Number of distinct `bucket` values: an indexed equality query matches one row in this many. */
+export const BUCKETS = 10
+
+/**
+ * The sync tables of the benchmark fixture (its nuxt.config uses this): same columns, `bucket` indexed (the live
+ * and count queries of the browser benchmark filter on it).
+ */
+export const BENCH_TABLES: TablesDefinition = {
+  [PULL_TABLE]: { columns: { title: 'string', done: 'boolean', n: 'number', bucket: 'number' }, indexes: ['bucket'] },
+  [PUSH_TABLE]: { columns: { title: 'string', done: 'boolean', n: 'number', bucket: 'number' }, indexes: ['bucket'] },
+}
+
 /** The user columns of benchmark row `n` (the same for seeded, queued and posted rows): about 150 bytes with its id. */
-export function rowFields(n: number): { title: string, done: boolean, n: number } {
-  return { title: `Item ${n}:${FILLER}`.slice(0, 80), done: n % 2 === 0, n }
+export function rowFields(n: number): { title: string, done: boolean, n: number, bucket: number } {
+  return { title: `Item ${n}:${FILLER}`.slice(0, 80), done: n % 2 === 0, n, bucket: n % BUCKETS }
+}
+
+/** `rowFields(n)` as SQL over a column `n` (server-side seeding with generate_series): title, done, n, bucket. */
+export function rowFieldsSql(n: string): string {
+  return `left('Item ' || ${n} || ':' || '${FILLER.replaceAll('\'', '\'\'')}', 80), ${n} % 2 = 0, ${n}, ${n} % ${BUCKETS}`
 }
