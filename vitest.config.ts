@@ -10,6 +10,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // A hang guard, not a speed check: several files boot PGlite (WebAssembly PostgreSQL), which takes seconds
+          // on a loaded 2-core machine while the other projects run beside it.
+          testTimeout: 30_000,
         },
       },
       await defineVitestProject({
