@@ -7,8 +7,10 @@
 // 1,000 rows) and inserts (POST, unique ids). Autocannon, `connections` connections for `duration` s; one warm-up of
 // `warmup` s per server and case, then `runs` runs interleaved (server order rotated per run). A case with any
 // non-2xx answer, socket error or timeout is invalid. Reports medians and the ratios ours/stock. Stops only the
-// processes it started (the PostgreSQL server drops its scratch schema on exit).
+// processes it started (the PostgreSQL server drops its scratch schema on exit). Run alone, it writes
+// bench/results/server-latest.json and prints the markdown table.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
@@ -375,6 +377,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     runs: option('runs'), duration: option('duration'), warmup: option('warmup'), connections: option('connections'), rows: option('rows'),
     cpuProfileDir: profile, servers: list('servers') as ServerName[] | undefined, scenarios: list('scenarios') as ScenarioName[] | undefined,
   })
-  console.log(JSON.stringify(result, null, 2))
+  const file = fileURLToPath(new URL('../results/server-latest.json', import.meta.url))
+  mkdirSync(fileURLToPath(new URL('../results/', import.meta.url)), { recursive: true })
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`)
   console.log(serverBenchMarkdown(result))
+  console.log(`(written to ${file})`)
 }

@@ -1,9 +1,13 @@
 // Standalone table server for benchmarks: `npx jiti bench/server/serve.ts <embedded|postgres> [port]`.
 // Serves the empty tables `items` and `inserts` (title string, done boolean, n number) under /tables on 127.0.0.1
-// and prints `ready <url>`; the benchmark seeds them over HTTP. PostgreSQL (BENCH_DATABASE_URL, default
+// and prints `ready <url>`; the benchmark seeds them over HTTP. The embedded database lives in a temporary folder,
+// removed on SIGTERM/SIGINT. PostgreSQL (BENCH_DATABASE_URL, default
 // postgres://postgres@127.0.0.1:5432/test) works in a scratch schema `bench_<pid>`, dropped on SIGTERM/SIGINT.
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createApp, createRouter, toNodeListener } from 'h3'
 import { sql } from 'kysely'
 import { migrate } from '../../src/runtime/server/db/migrate'
@@ -32,7 +36,9 @@ if (backend === 'postgres') {
   await sql`create schema ${sql.id(schema)}`.execute(admin.db)
   await admin.close()
 }
-const database = backend === 'postgres' ? await openDatabase({ url, schema }) : await openDatabase({ dataDir: 'memory://' })
+// The embedded database in a folder, as deployed (and as the stock server keeps its sqlite file on disk).
+const dataDir = backend === 'embedded' ? mkdtempSync(join(tmpdir(), 'bench-server-')) : undefined
+const database = dataDir ? await openDatabase({ dataDir }) : await openDatabase({ url, schema })
 const service = createTableService({
   tables: { items: { columns: { ...BENCH_COLUMNS } }, inserts: { columns: { ...BENCH_COLUMNS } } },
   db: database.db,
@@ -53,6 +59,7 @@ async function stop() {
   server.close()
   await database.close()
   if (backend === 'postgres') await dropSchema()
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true })
   process.exit(0)
 }
 process.on('SIGTERM', () => void stop())
