@@ -80,11 +80,10 @@ export async function push(deps: PushDeps): Promise<PushResult> {
 
   async function prepare(operations: QueuedOperation[]): Promise<PreparedOperation[]> {
     const tables = [...new Set(operations.map(operation => operation.table))]
-    const preparations = await store.transaction('readwrite', [...tables, OPERATIONS_TABLE], async (tx) => {
-      const list = []
-      for (const operation of operations) list.push(await prepareOperation(tx, operation.seq, client.tables[operation.table]!, now(), failedPolicy))
-      return list
-    })
+    // one transaction for the chunk; its operations are of distinct items (see the chunking below), so each one's
+    // reads and writes are issued at once instead of one round trip after the other
+    const preparations = await store.transaction('readwrite', [...tables, OPERATIONS_TABLE], tx =>
+      Promise.all(operations.map(operation => prepareOperation(tx, operation.seq, client.tables[operation.table]!, now(), failedPolicy))))
     const prepared: PreparedOperation[] = []
     for (const [index, preparation] of preparations.entries()) {
       if (preparation.type === 'send') {
@@ -99,11 +98,9 @@ export async function push(deps: PushDeps): Promise<PushResult> {
 
   async function settle(prepared: PreparedOperation[], outcomes: PushOutcome[]): Promise<Settled[]> {
     const tables = [...new Set(prepared.map(entry => entry.operation.table))]
-    return store.transaction('readwrite', [...tables, OPERATIONS_TABLE, CONFLICTS_TABLE], async (tx) => {
-      const list: Settled[] = []
-      for (const [index, entry] of prepared.entries()) list.push(await settleOutcome(tx, entry, outcomes[index]!, now()))
-      return list
-    })
+    // as in `prepare`: operations of distinct items, settled side by side in one transaction
+    return store.transaction('readwrite', [...tables, OPERATIONS_TABLE, CONFLICTS_TABLE], tx =>
+      Promise.all(prepared.map((entry, index) => settleOutcome(tx, entry, outcomes[index]!, now()))))
   }
 
   /** Sends prepared operations (a batch when possible) and writes their outcomes. */
