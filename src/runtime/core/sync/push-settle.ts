@@ -18,6 +18,8 @@ export interface PreparedOperation {
    * item matching one of them is an earlier attempt's lost success (see `recogniseLostResponse`).
    */
   earlier?: readonly string[]
+  /** The operation as it was before it was marked (what `releaseUnsent` puts back when it is not sent after all). */
+  before?: QueuedOperation
 }
 
 /** How `prepareOperation` treats `failed` operations (see push-failed.ts). */
@@ -65,7 +67,17 @@ export async function prepareOperation(tx: StoreTx, seq: number, definition: Tab
   const inflight: QueuedOperation = { ...operation, state: 'inflight', attempts: operation.attempts + 1, updatedAt: now }
   if (print !== undefined) inflight.sent = withSent(operation.sent, print)
   await tx.put(OPERATIONS_TABLE, inflight)
-  return { type: 'send', prepared: { operation: inflight, definition, body, earlier: operation.sent ?? [] } }
+  return { type: 'send', prepared: { operation: inflight, definition, body, earlier: operation.sent ?? [], before: operation } }
+}
+
+/**
+ * Puts an operation marked by `prepareOperation` but never sent back as it was before (state, attempts, `sent`),
+ * inside `tx` (scope: `_operations`), when it is still the one this push marked (`isMarkedBy`): to the queue, it was
+ * never taken. One handed back or changed meanwhile is left as it is.
+ */
+export async function releaseUnsent(tx: StoreTx, prepared: PreparedOperation): Promise<void> {
+  const stored = await tx.get<QueuedOperation>(OPERATIONS_TABLE, prepared.operation.seq)
+  if (stored && prepared.before && isMarkedBy(stored, prepared.operation)) await tx.put(OPERATIONS_TABLE, prepared.before)
 }
 
 /** The operations of one item in queue order. */

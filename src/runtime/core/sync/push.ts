@@ -6,8 +6,8 @@ import { resolveConflict } from './conflicts'
 import type { ConflictHandler, ConflictRecord, PushResult, Resolution, TableClient } from './contract'
 import type { FailedBackoff } from './push-failed'
 import type { PushOutcome } from './push-outcome'
-import { sendAll, type Transport } from './push-send'
-import { prepareOperation, settleOutcome, type PreparedOperation, type Settled } from './push-settle'
+import { sendAll, sendSingle, type Transport } from './push-send'
+import { prepareOperation, releaseUnsent, settleOutcome, type PreparedOperation, type Settled } from './push-settle'
 
 export interface PushDeps {
   client: SyncClient
@@ -33,6 +33,13 @@ export const MAX_HANDLER_RETRIES = 5
 
 /** How many times one push sends an operation again at once after meeting an earlier attempt's lost success. */
 export const MAX_RESENDS = 5
+
+/**
+ * How many operations one-by-one push marks `inflight` in one transaction before sending them one after the other
+ * (see `sendOneByOne`): one transaction instead of one per operation, and each outcome is written while the next
+ * request is on its way.
+ */
+export const SINGLE_CHUNK_SIZE = 32
 
 const itemKey = (operation: QueuedOperation) => `${operation.table}\u0000${operation.itemId}`
 
@@ -117,6 +124,59 @@ export async function push(deps: PushDeps): Promise<PushResult> {
     }
   }
 
+  /** Puts operations marked but not sent back as they were (a stop, or a conflict that waits for its handler). */
+  async function release(unsent: PreparedOperation[]): Promise<void> {
+    if (!unsent.length) return
+    await store.transaction('readwrite', [OPERATIONS_TABLE], tx => Promise.all(unsent.map(entry => releaseUnsent(tx, entry))))
+  }
+
+  /**
+   * Sends marked operations (of distinct items) one request each, in order, with the same outcomes as one `send`
+   * per operation, but each outcome is written and reported while the next request is on its way. An outcome that
+   * may send other requests first (a conflict for the handler, an earlier attempt's lost success) or that ends the
+   * push waits: the operations not sent yet are released (`release`), the outcome is written and reported, and
+   * (unless the push stopped) they are marked again and sent.
+   */
+  async function sendOneByOne(chunk: PreparedOperation[]): Promise<void> {
+    let queue = chunk
+    const unsettled = new Set<PreparedOperation>()
+    let settling: Promise<void> = Promise.resolve()
+    const settleAndReport = async (entry: PreparedOperation, outcome: PushOutcome) => {
+      const [settled] = await settle([entry], [outcome])
+      unsettled.delete(entry)
+      await report(entry, settled!)
+      progress()
+    }
+    try {
+      while (queue.length) {
+        const entry = queue.shift()!
+        unsettled.add(entry)
+        const outcome = await sendSingle(tableClient, entry)
+        if (outcome.type !== 'stop' && outcome.type !== 'conflict' && !(outcome.type === 'success' && outcome.earlier === true)) {
+          settling = settling.then(() => settleAndReport(entry, outcome))
+          settling.catch(() => undefined) // a failed write is reported by the next await of `settling`
+          continue
+        }
+        await settling
+        await release(queue)
+        const rest = queue.map(other => other.operation)
+        queue = []
+        await settleAndReport(entry, outcome)
+        if (result.stopped || !rest.length) break
+        queue = await prepare(rest)
+      }
+      await settling
+    }
+    catch (error) {
+      // an unexpected failure (local store, a bug): nothing stays inflight
+      await settling.catch(() => {})
+      const sent = [...unsettled]
+      await settle(sent, sent.map(() => ({ type: 'stop', reason: 'server', error: error as Error }))).catch(() => {})
+      await release(queue).catch(() => {})
+      throw error
+    }
+  }
+
   /** Counts one settled operation; a conflict goes to the handler, and a resolution that keeps the operation retries it. */
   async function report(entry: PreparedOperation, settled: Settled): Promise<void> {
     const { operation } = entry
@@ -188,6 +248,7 @@ export async function push(deps: PushDeps): Promise<PushResult> {
   }
 
   const batching = () => tableClient.batchSupported === true && !transport.batchRefused
+  const singles = () => tableClient.batchSupported === false || transport.batchRefused
   let cursor = 0
   while (!result.stopped) {
     // every round reads what was queued after the last round (local writes go on during a push)
@@ -205,7 +266,8 @@ export async function push(deps: PushDeps): Promise<PushResult> {
     progress()
     let index = 0
     while (index < planned.length && !result.stopped) {
-      const size = batching() ? Math.max(1, tableClient.maxBatchSize) : 1
+      // one by one, operations are marked in chunks once the server is known not to take batches
+      const size = batching() ? Math.max(1, tableClient.maxBatchSize) : singles() ? SINGLE_CHUNK_SIZE : 1
       const chunk: QueuedOperation[] = []
       const keys = new Set<string>()
       while (index < planned.length && chunk.length < size) {
@@ -226,7 +288,8 @@ export async function push(deps: PushDeps): Promise<PushResult> {
         chunk.push(operation)
       }
       const prepared = chunk.length ? await prepare(chunk) : []
-      if (prepared.length) {
+      if (prepared.length > 1 && !batching()) await sendOneByOne(prepared)
+      else if (prepared.length) {
         const settled = await send(prepared)
         for (const [position, entry] of prepared.entries()) await report(entry, settled[position]!)
       }
