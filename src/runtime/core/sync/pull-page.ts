@@ -20,6 +20,35 @@ export interface PreparedPage {
 /** `updatedAt` with more than three decimals or in UTC as the server wrote it: kept whole for the cursor literal. */
 const UTC_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/
 
+/** The cursor after `item`, whose `updatedAt` is `updatedAt` as `toLocalRow` normalises it. */
+function cursorOf(item: ServerItem, updatedAt: string): PullCursor {
+  const raw = item.updatedAt as string
+  return { literal: UTC_TIMESTAMP.test(raw) ? raw : updatedAt, updatedAt, id: item.id }
+}
+
+/** `item`'s `updatedAt` as `toLocalRow` normalises it; `undefined` when it is not a valid server row. */
+function normalisedUpdatedAt(definition: TableDefinition, item: ServerItem | undefined): string | undefined {
+  if (!item || serverItemProblem(item, true)) return undefined
+  return toLocalRow(definition, item).updatedAt as string
+}
+
+/**
+ * Where the page after `items` starts (the cursor `preparePage` will return), from its last item, so that the next
+ * page can be requested before this one is checked and converted. `undefined` (request it only after
+ * `preparePage`) when a cheap look finds the page doubtful: its first or last item is not a valid server row, its
+ * first row comes before the cursor `after`, or it names the cursor's id again (a server ignoring the keyset filter).
+ */
+export function nextCursor(definition: TableDefinition, items: readonly ServerItem[], after: PullCursor | undefined): PullCursor | undefined {
+  const item = items.at(-1)
+  const updatedAt = normalisedUpdatedAt(definition, item)
+  if (!item || updatedAt === undefined) return undefined
+  if (after) {
+    const first = normalisedUpdatedAt(definition, items[0])
+    if (first === undefined || first < after.updatedAt || items.some(other => other.id === after.id)) return undefined
+  }
+  return cursorOf(item, updatedAt)
+}
+
 /**
  * Checks one page before anything of it is written, and converts its items to local rows. Throws
  * `ProtocolError` for an item without `id`, `updatedAt` or `deleted` (`serverItemProblem`), for rows out of
@@ -47,8 +76,7 @@ export function preparePage(source: string, definition: TableDefinition, items: 
     rows.delete(item.id)
     rows.set(item.id, row)
     latest.set(item.id, item)
-    const raw = item.updatedAt as string
-    cursor = { literal: UTC_TIMESTAMP.test(raw) ? raw : updatedAt, updatedAt, id: item.id }
+    cursor = cursorOf(item, updatedAt)
   }
   if (!cursor) throw new ProtocolError(source, 'an empty page cannot be prepared')
   return { rows, items: latest, cursor }

@@ -2,7 +2,7 @@ import { UnknownTableError } from '../errors'
 import { WATERMARKS_TABLE } from '../store'
 import type { SyncClient } from '../sync-client'
 import type { ListPage, PullResult, PushResult, TableClient, WatermarkRecord } from './contract'
-import { preparePage, writePage } from './pull-page'
+import { nextCursor, preparePage, writePage } from './pull-page'
 import { checkPageSize, checkPullQuery, pageFilter, type PullCursor } from './pull-query'
 import { EPOCH_WATERMARK, readWatermark, watermarkId, writeWatermark } from './watermarks'
 
@@ -90,12 +90,16 @@ export async function pull(deps: PullDeps, table: string, query?: { name?: strin
     while (next) {
       const { items }: ListPage = await next
       if (items.length === 0) break
-      const page = preparePage(source, definition, items, cursor)
-      cursor = page.cursor
       largest = Math.max(largest, items.length)
       const last: boolean = items.length < largest
+      // the next page is requested before this one is checked and converted, unless it looks doubtful (see
+      // `nextCursor`): the server works on it meanwhile. A bad page still throws below (that answer is never used).
+      const early = last ? undefined : nextCursor(definition, items, cursor)
+      next = early ? fetchPage(early) : undefined
+      const page = preparePage(source, definition, items, cursor)
+      cursor = page.cursor
       received += items.length
-      next = last ? undefined : fetchPage(cursor)
+      if (!last && !early) next = fetchPage(cursor)
       next?.catch(() => undefined) // reported by the await above, once the page before it is written
       if (name !== undefined) {
         record = {
