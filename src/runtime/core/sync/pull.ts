@@ -94,7 +94,7 @@ export async function pull(deps: PullDeps, table: string, query?: { name?: strin
       const last: boolean = items.length < largest
       // the next page is requested before this one is checked and converted, unless it looks doubtful (see
       // `nextCursor`): the server works on it meanwhile. A bad page still throws below (that answer is never used).
-      const early = last ? undefined : nextCursor(definition, items, cursor)
+      const early: PullCursor | undefined = last ? undefined : nextCursor(definition, items, cursor)
       next = early ? fetchPage(early) : undefined
       const page = preparePage(source, definition, items, cursor)
       cursor = page.cursor
