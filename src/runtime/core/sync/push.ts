@@ -132,44 +132,63 @@ export async function push(deps: PushDeps): Promise<PushResult> {
 
   /**
    * Sends marked operations (of distinct items) one request each, in order, with the same outcomes as one `send`
-   * per operation, but each outcome is written and reported while the next request is on its way. An outcome that
-   * may send other requests first (a conflict for the handler, an earlier attempt's lost success) or that ends the
-   * push waits: the operations not sent yet are released (`release`), the outcome is written and reported, and
-   * (unless the push stopped) they are marked again and sent.
+   * per operation, but outcomes are written and reported while the next request is on its way: the outcomes that
+   * came while one write ran are written together, in one transaction (in order), then reported in order. An
+   * outcome that may send other requests first (a conflict for the handler, an earlier attempt's lost success) or
+   * that ends the push waits for those writes: the operations not sent yet are released (`release`), the outcome
+   * is written and reported, and (unless the push stopped) they are marked again and sent.
    */
   async function sendOneByOne(chunk: PreparedOperation[]): Promise<void> {
     let queue = chunk
     const unsettled = new Set<PreparedOperation>()
-    let settling: Promise<void> = Promise.resolve()
-    const settleAndReport = async (entry: PreparedOperation, outcome: PushOutcome) => {
-      const [settled] = await settle([entry], [outcome])
-      unsettled.delete(entry)
-      await report(entry, settled!)
-      progress()
+    let waiting: [PreparedOperation, PushOutcome][] = []
+    let settling: Promise<void> | undefined
+    let failure: { error: unknown } | undefined
+    const settleAndReport = async (group: [PreparedOperation, PushOutcome][]) => {
+      const settled = await settle(group.map(([entry]) => entry), group.map(([, outcome]) => outcome))
+      for (const [entry] of group) unsettled.delete(entry)
+      for (const [index, [entry]] of group.entries()) {
+        await report(entry, settled[index]!)
+        progress()
+      }
+    }
+    const drain = async () => {
+      while (waiting.length && !failure) {
+        const group = waiting
+        waiting = []
+        await settleAndReport(group)
+      }
+    }
+    const written = async () => {
+      await settling
+      if (failure) throw failure.error
     }
     try {
       while (queue.length) {
+        if (failure) throw failure.error
         const entry = queue.shift()!
         unsettled.add(entry)
         const outcome = await sendSingle(tableClient, entry)
         if (outcome.type !== 'stop' && outcome.type !== 'conflict' && !(outcome.type === 'success' && outcome.earlier === true)) {
-          settling = settling.then(() => settleAndReport(entry, outcome))
-          settling.catch(() => undefined) // a failed write is reported by the next await of `settling`
+          waiting.push([entry, outcome])
+          settling ??= drain().catch((error: unknown) => {
+            failure ??= { error }
+          }).finally(() => (settling = undefined))
           continue
         }
-        await settling
+        await written()
         await release(queue)
         const rest = queue.map(other => other.operation)
         queue = []
-        await settleAndReport(entry, outcome)
+        await settleAndReport([[entry, outcome]])
         if (result.stopped || !rest.length) break
         queue = await prepare(rest)
       }
-      await settling
+      await written()
     }
     catch (error) {
       // an unexpected failure (local store, a bug): nothing stays inflight
-      await settling.catch(() => {})
+      await settling
       const sent = [...unsettled]
       await settle(sent, sent.map(() => ({ type: 'stop', reason: 'server', error: error as Error }))).catch(() => {})
       await release(queue).catch(() => {})
