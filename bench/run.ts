@@ -3,7 +3,8 @@
 // (autocannon against our server on PGlite and on PostgreSQL, and the stock azure-mobile-apps server). Writes
 // bench/results/latest.json and bench/results/latest.md (the table the README's Performance section shows).
 // Not part of `npm test`. Options: --skip-build, --quick (short runs, to check that everything works).
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { runBrowserBench, type BrowserBenchOptions } from './browser/index'
@@ -22,6 +23,14 @@ const browserOptions: BrowserBenchOptions = quick
   ? { build: !process.argv.includes('--skip-build'), runs: 1, rows: 10_000, changed: 500, writes: 1_000, singleOps: 300, latencySamples: 100, signal: abort.signal }
   : { build: !process.argv.includes('--skip-build'), signal: abort.signal }
 const serverOptions: ServerBenchOptions = quick ? { runs: 1, duration: 3, warmup: 1 } : {}
+
+// The stock server is a test-only package with a native sqlite3 (N-API, built by node-gyp): on a fresh clone it is not
+// installed yet, so install it once (about 1–4 minutes) instead of leaving the server comparison out.
+const stockServer = fileURLToPath(new URL('../test/stock-server/', import.meta.url))
+if (!existsSync(`${stockServer}node_modules/sqlite3/package.json`)) {
+  console.log('installing the stock azure-mobile-apps server for the comparison (npm ci --prefix test/stock-server) …')
+  execFileSync('npm', ['ci', '--prefix', stockServer, '--no-audit', '--no-fund'], { stdio: 'inherit' })
+}
 
 const browser = await runBrowserBench(browserOptions)
 if (abort.signal.aborted) process.exit(130)
