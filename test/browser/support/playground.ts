@@ -38,9 +38,16 @@ export async function openPage(context: BrowserContext, url: string, errors: str
 }
 
 export async function addList(page: Page, name: string): Promise<void> {
+  const before = selectedListId(page)
   await page.getByTestId('new-list').fill(name)
   await page.getByTestId('new-list').press('Enter')
   await page.getByRole('heading', { name }).waitFor()
+  // The page selects the new list through the router (`?list=<id>`), which lands after the heading can show it
+  // (an only list is shown without being selected): wait for the URL too.
+  await page.waitForURL((url) => {
+    const id = url.searchParams.get('list')
+    return id !== null && id !== before
+  })
 }
 
 /** Shows the list named `name` (it must be in the sidebar). */
