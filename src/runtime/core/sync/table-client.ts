@@ -1,4 +1,5 @@
 import { InvalidIdError } from '../errors'
+import { BATCH_SEGMENT } from '../protocol/batch'
 import { etagFromVersion, type ProtocolVersion } from '../protocol/system'
 import type { BatchOperation, BatchResult, ListPage, ListQuery, ServerItem, TableClient, TableClientOptions } from './contract'
 import { announcedBatchSize, readBatchResults } from './http/batch'
@@ -141,7 +142,7 @@ export function createTableClient(options: TableClientOptions): TableClient {
           return { ...operation, item }
         }),
       }
-      const reply = await send(config, 'POST', `${baseUrl}/$batch`, body)
+      const reply = await send(config, 'POST', `${baseUrl}/${BATCH_SEGMENT}`, body)
       // No batch route after all (a server rolled back): stop announcing it, so push goes one by one.
       if (reply.status === 404 || reply.status === 405) batchSupported = false
       throwForStatus(reply)

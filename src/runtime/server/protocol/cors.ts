@@ -1,5 +1,5 @@
 import { getRequestHeader, setResponseHeader, setResponseStatus, type H3Event } from 'h3'
-import { BATCH_HEADER } from './batch'
+import { BATCH_HEADER } from '../../core/protocol/batch'
 
 const METHODS = 'GET, POST, PATCH, PUT, DELETE, OPTIONS'
 const HEADERS = 'Content-Type, If-Match, ZUMO-API-VERSION, X-ZUMO-AUTH, X-ZUMO-INSTALLATION-ID, X-ZUMO-VERSION, X-ZUMO-FEATURES, Authorization'

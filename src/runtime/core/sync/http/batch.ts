@@ -1,9 +1,7 @@
 import { ProtocolError } from '../../errors'
 import type { BatchOperation, BatchResult } from '../contract'
+import { BATCH_HEADER } from '../../protocol/batch'
 import { asServerItem, expectJson, type HttpReply } from './send'
-
-/** The response header by which our server announces its batch endpoint and the largest batch it takes. */
-export const BATCH_HEADER = 'X-Offline-Sync-Batch'
 
 /** The announced largest batch, or `undefined` when the header is missing or not a whole number ≥ 1. */
 export function announcedBatchSize(headers: Headers): number | undefined {
