@@ -1,33 +1,20 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { QueueStateError } from '../../src/runtime/core/errors'
 import { createMemoryStore } from '../../src/runtime/core/memory-store'
 import type { QueuedOperation } from '../../src/runtime/core/operation'
 import { OPERATIONS_TABLE, type LocalStore } from '../../src/runtime/core/store'
 import { createSyncClient } from '../../src/runtime/core/sync-client'
-import { createSyncContext, createTableClient, type SyncContext, type SyncContextOptions, type TryLock } from '../../src/runtime/core/sync'
-import { newId, startHarness, type Harness } from '../conformance/support/harness'
-import { CONTEXT_TABLES, manualTimers, networkFetch, recordingLock, settled } from './context-support'
+import { createSyncContext, createTableClient, type SyncContextOptions, type TryLock } from '../../src/runtime/core/sync'
+import { newId } from '../conformance/support/harness'
+import { CONTEXT_TABLES, contextSuite, manualTimers, networkFetch, recordingLock, settled } from './context-support'
 
 /**
  * The syncs the context starts on its own (start-up, reconnect, interval, backoff retry) against those the app asks
  * for: only the app's push/sync send every failed operation again; the context's own ones skip when another tab
  * holds the lock (`tryLock`). Over the REAL parts and this package's server.
  */
-let h: Harness
-beforeAll(async () => {
-  h = await startHarness('embedded', { tables: CONTEXT_TABLES })
-})
-afterAll(async () => {
-  await h?.close()
-})
-
-const opened: { ctx: SyncContext, store: LocalStore }[] = []
-afterEach(async () => {
-  for (const { ctx, store } of opened.splice(0)) {
-    ctx.dispose()
-    await store.close()
-  }
-})
+const suite = contextSuite()
+const { opened } = suite
 
 function setup(options: Partial<SyncContextOptions> = {}) {
   const tag = newId('tag')
@@ -36,7 +23,7 @@ function setup(options: Partial<SyncContextOptions> = {}) {
   const manual = manualTimers()
   const clock = { now: 1_700_000_000_000 }
   const client = createSyncClient({ store })
-  const tableClient = createTableClient({ baseUrl: `${h.url}/tables`, fetch: net.fetch })
+  const tableClient = createTableClient({ baseUrl: `${suite.h.url}/tables`, fetch: net.fetch })
   const ctx = createSyncContext({ client, tableClient, timers: manual.timers, now: () => clock.now, random: () => 0.5, auto: false, ...options })
   opened.push({ ctx, store })
   return { ctx, client, store, net, manual, clock, tag, todos: client.table<{ id: string, text: string, tag: string }>('todos') }

@@ -1,29 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { NetworkError, ReentrantCallError, ValidationError } from '../../src/runtime/core/errors'
 import { createMemoryStore } from '../../src/runtime/core/memory-store'
-import type { LocalStore } from '../../src/runtime/core/store'
 import { createSyncClient } from '../../src/runtime/core/sync-client'
-import { createSyncContext, createTableClient, listConflicts, listWatermarks, type SyncContext, type SyncContextOptions } from '../../src/runtime/core/sync'
+import { createSyncContext, createTableClient, listConflicts, listWatermarks, type SyncContextOptions } from '../../src/runtime/core/sync'
 import type { ConflictRecord } from '../../src/runtime/core/sync/contract'
-import { newId, startHarness, type Harness } from '../conformance/support/harness'
-import { caught, CONTEXT_TABLES, manualTimers, networkFetch, settled } from './context-support'
+import { newId } from '../conformance/support/harness'
+import { caught, CONTEXT_TABLES, contextSuite, manualTimers, networkFetch, settled } from './context-support'
 
 /** Guards of the sync context: no deadlock from inside the conflict handler, no retry while offline, no silent watermark restart. */
-let h: Harness
-beforeAll(async () => {
-  h = await startHarness('embedded', { tables: CONTEXT_TABLES })
-})
-afterAll(async () => {
-  await h?.close()
-})
-
-const opened: { ctx: SyncContext, store: LocalStore }[] = []
-afterEach(async () => {
-  for (const { ctx, store } of opened.splice(0)) {
-    ctx.dispose()
-    await store.close()
-  }
-})
+const suite = contextSuite()
+const { opened } = suite
 
 function setup(options: Partial<SyncContextOptions> = {}) {
   const tag = newId('tag')
@@ -31,7 +17,7 @@ function setup(options: Partial<SyncContextOptions> = {}) {
   const net = networkFetch()
   const manual = manualTimers()
   const client = createSyncClient({ store })
-  const tableClient = createTableClient({ baseUrl: `${h.url}/tables`, fetch: net.fetch })
+  const tableClient = createTableClient({ baseUrl: `${suite.h.url}/tables`, fetch: net.fetch })
   const ctx = createSyncContext({ client, tableClient, timers: manual.timers, random: () => 0.5, auto: false, ...options })
   opened.push({ ctx, store })
   return { ctx, client, store, net, manual, tag, todos: client.table<{ id: string, text: string, tag: string }>('todos') }
@@ -42,7 +28,7 @@ async function conflicting(s: ReturnType<typeof setup>): Promise<string> {
   const id = `${s.tag}-c`
   await s.todos.insert({ id, text: 'base', tag: s.tag })
   expect(await s.ctx.push()).toMatchObject({ pushed: 1 })
-  expect((await h.request('PATCH', `/tables/todos/${id}`, { body: { text: 'theirs' } })).status).toBe(200)
+  expect((await suite.h.request('PATCH', `/tables/todos/${id}`, { body: { text: 'theirs' } })).status).toBe(200)
   await s.todos.update({ id, text: 'mine' })
   return id
 }
@@ -83,7 +69,7 @@ describe('sync context: a conflict handler that calls the context', () => {
     expect(await ctx.push()).toMatchObject({ pushed: 1, conflicts: [] })
     expect(refused.map(error => (error as ReentrantCallError).action)).toEqual(['push', 'pull', 'pull', 'sync', 'purge'])
     expect(refused.every(error => error instanceof ReentrantCallError)).toBe(true)
-    expect((await h.request('GET', `/tables/todos/${id}`)).json).toMatchObject({ text: 'mine' })
+    expect((await suite.h.request('GET', `/tables/todos/${id}`)).json).toMatchObject({ text: 'mine' })
   })
 })
 

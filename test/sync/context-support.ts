@@ -1,12 +1,43 @@
+import { afterAll, afterEach, beforeAll } from 'vitest'
+import type { LocalStore } from '../../src/runtime/core/store'
 import type { ContextTimers } from '../../src/runtime/core/sync/context-backoff'
 import type { SyncContext } from '../../src/runtime/core/sync/context'
 import type { SyncStatus } from '../../src/runtime/core/sync/contract'
 import type { TablesDefinition } from '../../src/runtime/core/schema'
+import { startHarness, type Harness } from '../conformance/support/harness'
 
 /** The tables of the context tests (server and local store); `tag` keeps each test's rows apart. */
 export const CONTEXT_TABLES: TablesDefinition = {
   todos: { columns: { text: 'string', tag: 'string' }, indexes: ['tag'] },
   notes: { columns: { text: 'string', tag: 'string' } },
+}
+
+/**
+ * The lifecycle every context test file shares: this package's server over `CONTEXT_TABLES` for the file, and every
+ * context put in `opened` disposed (its store closed) after each test. Call at the top level of a test file.
+ */
+export function contextSuite(): { readonly h: Harness, opened: { ctx: SyncContext, store: LocalStore }[] } {
+  let harness: Harness | undefined
+  const opened: { ctx: SyncContext, store: LocalStore }[] = []
+  beforeAll(async () => {
+    harness = await startHarness('embedded', { tables: CONTEXT_TABLES })
+  })
+  afterAll(async () => {
+    await harness?.close()
+  })
+  afterEach(async () => {
+    for (const { ctx, store } of opened.splice(0)) {
+      ctx.dispose()
+      await store.close()
+    }
+  })
+  return {
+    get h() {
+      if (!harness) throw new Error('contextSuite: the server starts in beforeAll')
+      return harness
+    },
+    opened,
+  }
 }
 
 /** One request as the network fetch saw it; `operations` are the `kind:id` it carried (one, or a batch's). */

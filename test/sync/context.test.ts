@@ -1,31 +1,18 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { AuthenticationError, DisposedError, HttpError, NetworkError, OfflineError, PendingOperationsError, UnknownTableError, ValidationError } from '../../src/runtime/core/errors'
 import { createMemoryStore } from '../../src/runtime/core/memory-store'
 import type { QueuedOperation } from '../../src/runtime/core/operation'
 import { OPERATIONS_TABLE, type LocalStore, type Row } from '../../src/runtime/core/store'
 import { createSyncClient } from '../../src/runtime/core/sync-client'
-import { createSyncContext, listConflicts, listWatermarks, createTableClient, type SyncContext, type SyncContextOptions, type SyncStatus } from '../../src/runtime/core/sync'
+import { createSyncContext, listConflicts, listWatermarks, createTableClient, type SyncContextOptions, type SyncStatus } from '../../src/runtime/core/sync'
 import { createDexieStore } from '../../src/runtime/dexie/dexie-store'
-import { newId, startHarness, type Harness } from '../conformance/support/harness'
-import { caught, CONTEXT_TABLES, gate, manualTimers, networkFetch, recordingLock, settled, sharedLock, until } from './context-support'
+import { newId } from '../conformance/support/harness'
+import { caught, CONTEXT_TABLES, contextSuite, gate, manualTimers, networkFetch, recordingLock, settled, sharedLock, until } from './context-support'
 
 /** The sync context over the REAL parts (table client, push, pull, purge, conflicts) and this package's server. */
-let h: Harness
-beforeAll(async () => {
-  h = await startHarness('embedded', { tables: CONTEXT_TABLES })
-})
-afterAll(async () => {
-  await h?.close()
-})
-
-const opened: { ctx: SyncContext, store: LocalStore }[] = []
-afterEach(async () => {
-  for (const { ctx, store } of opened.splice(0)) {
-    ctx.dispose()
-    await store.close()
-  }
-})
+const suite = contextSuite()
+const { opened } = suite
 
 type SetupOptions = Partial<SyncContextOptions> & { tag?: string, store?: LocalStore, net?: ReturnType<typeof networkFetch>, manual?: ReturnType<typeof manualTimers> }
 
@@ -33,18 +20,18 @@ function setup(options: SetupOptions = {}) {
   const { tag = newId('tag'), store = createMemoryStore({ tables: CONTEXT_TABLES }), net = networkFetch(), manual = manualTimers(), ...rest } = options
   const clock = { now: 1_700_000_000_000 }
   const client = createSyncClient({ store })
-  const tableClient = createTableClient({ baseUrl: `${h.url}/tables`, fetch: net.fetch })
+  const tableClient = createTableClient({ baseUrl: `${suite.h.url}/tables`, fetch: net.fetch })
   const ctx = createSyncContext({ client, tableClient, timers: manual.timers, now: () => clock.now, random: () => 0.5, ...rest })
   opened.push({ ctx, store })
   return { ctx, client, store, net, manual, clock, tag, todos: client.table<{ id: string, text: string, tag: string }>('todos') }
 }
 
 async function serverRows(table: string, tag: string) {
-  return h.db.selectFrom(table).selectAll().where('tag', '=', tag).where('deleted', '=', false).orderBy('id').execute()
+  return suite.h.db.selectFrom(table).selectAll().where('tag', '=', tag).where('deleted', '=', false).orderBy('id').execute()
 }
 
 async function serverInsert(table: string, item: Record<string, unknown>) {
-  const reply = await h.request('POST', `/tables/${table}`, { body: item })
+  const reply = await suite.h.request('POST', `/tables/${table}`, { body: item })
   expect(reply.status).toBe(201)
   return reply.json as Row
 }
@@ -422,7 +409,7 @@ describe('sync context: start, interval, lock, status, queries, dispose', () => 
     const theirs = await serverInsert('todos', { id: `${tag}-1`, text: 'first', tag })
     await ctx.pull('todos', 'mine')
     await todos.update({ id: theirs.id, text: 'mine' })
-    expect((await h.request('PATCH', `/tables/todos/${theirs.id}`, { body: { text: 'theirs' } })).status).toBe(200)
+    expect((await suite.h.request('PATCH', `/tables/todos/${theirs.id}`, { body: { text: 'theirs' } })).status).toBe(200)
     const pushed = await ctx.push()
     expect(pushed.conflicts).toHaveLength(1)
     await ctx.resolve(pushed.conflicts[0]!.id, { choice: 'server' })
