@@ -40,6 +40,17 @@ export default defineConfig({
       },
       {
         test: {
+          // Issue 6: convergence under injected faults, crash safety, storage pressure, fuzzing, owner isolation (Node;
+          // the browser halves live in test/browser). Small sizes here; `npm run soak` runs the long convergence.
+          name: 'reliability',
+          include: ['test/reliability/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['test/conformance/**/*.test.ts', 'test/browser/**/*.test.ts', 'test/compat/**/*.test.ts', 'test/concurrency/**/*.test.ts'],
           environment: 'node',
