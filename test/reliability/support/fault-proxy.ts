@@ -98,7 +98,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const agent = new Agent({ keepAlive: true })
 
   function forward(req: IncomingMessage, body: Buffer): Promise<{ status: number, headers: OutgoingHttpHeaders, body: Buffer }> {
-    const headers: OutgoingHttpHeaders = { ...req.headers, ...options.headers, host: target.host, 'content-length': String(body.length) }
+    const headers: OutgoingHttpHeaders = { ...req.headers, ...options.headers, 'host': target.host, 'content-length': String(body.length) }
     delete headers['transfer-encoding']
     return new Promise((resolve, reject) => {
       const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent }, (response) => {
