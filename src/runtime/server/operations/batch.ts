@@ -30,6 +30,13 @@ export interface BatchContext {
  */
 const abortsBatch = (status: number) => status === 401 || status === 408 || status === 429 || status >= 500
 
+/**
+ * Deepest nesting of a batch body: far above any batch that can succeed (the envelope's 4 levels + `MAX_JSON_DEPTH`
+ * of a json value, so deeper values are still answered per operation), low enough for the recursive
+ * `JSON.stringify` of an item (a body of 8 MiB could nest 4 million levels).
+ */
+export const MAX_BATCH_DEPTH = 1000
+
 /** What the operation's single request would have carried: the item as body (with the operation's id), `version` as `If-Match`. */
 function batchInput(operation: BatchOperation, maxBodySize: number): OperationInput {
   return {
@@ -100,7 +107,7 @@ const settled = (promise: Promise<unknown>) => promise.then(() => {}, () => {})
  * answering 401, 408, 429 or 5xx rolls back the whole batch, which then answers that status and error.
  */
 export async function runBatch(ctx: BatchContext): Promise<SyncResponse> {
-  const operations = readBatch(await readJsonObject(ctx.event, ctx.settings.maxBatchBodySize), ctx.tables, ctx.settings.maxBatchSize)
+  const operations = readBatch(await readJsonObject(ctx.event, ctx.settings.maxBatchBodySize, MAX_BATCH_DEPTH), ctx.tables, ctx.settings.maxBatchSize)
   if (operations.length === 0) return { status: 200, body: { results: [] } }
   const tables = [...new Set(operations.map(operation => operation.table))]
   const { userOf, scopeOf } = scopeCache(ctx)

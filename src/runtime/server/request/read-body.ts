@@ -27,17 +27,38 @@ async function readLimited(event: H3Event, maxBytes: number): Promise<Buffer> {
   return buffer
 }
 
+/** Whether JSON text nests arrays and objects deeper than `max` (brackets inside strings do not count). One pass, no recursion. */
+function nestsDeeper(raw: Buffer, max: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < raw.length; i++) {
+    const byte = raw[i]!
+    if (inString) {
+      if (byte === 0x5C) i++ // a backslash escapes the next byte (multi-byte UTF-8 never holds ASCII bytes)
+      else if (byte === 0x22) inString = false
+    }
+    else if (byte === 0x22) inString = true
+    else if (byte === 0x5B || byte === 0x7B) {
+      if (++depth > max) return true
+    }
+    else if (byte === 0x5D || byte === 0x7D) depth--
+  }
+  return false
+}
+
 /**
  * The request body as a JSON object. 413 above `maxBytes`; 415 for a declared non-JSON content type;
- * 400 when it is empty, not JSON, or not an object.
+ * 400 when it is empty, not JSON, not an object, or (with `maxDepth`) nests arrays and objects deeper than that,
+ * checked on the text before it is parsed.
  */
-export async function readJsonObject(event: H3Event, maxBytes: number): Promise<Record<string, unknown>> {
+export async function readJsonObject(event: H3Event, maxBytes: number, maxDepth = Infinity): Promise<Record<string, unknown>> {
   const type = getRequestHeader(event, 'content-type')
   if (type && !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type.trim())) {
     throw new SyncHttpError(415, 'The request body must be JSON (Content-Type: application/json)')
   }
   const raw = await readLimited(event, maxBytes)
   if (raw.length === 0) throw badRequest('The request needs a JSON object as its body')
+  if (nestsDeeper(raw, maxDepth)) throw badRequest(`The request body nests arrays and objects more than ${maxDepth} levels deep`)
   let value: unknown
   try {
     value = JSON.parse(raw.toString('utf8'))
