@@ -1,0 +1,23 @@
+import type { TablesDefinition } from '../../../src/runtime/core/schema'
+import type { NamedQuery } from '../../../src/runtime/core/sync/contract'
+
+/** Written in bursts by the crash tests (inserts, updates, deletes). */
+export const NOTES = 'notes'
+/** Seeded on the server and pulled by the crash tests. */
+export const ITEMS = 'items'
+/** The named, incremental query that pulls every row of `items`. */
+export const ITEMS_QUERY = 'items'
+/** A second named query on `items` (a filter), so a pull stores two watermarks of one table. */
+export const EVEN_QUERY = 'evenItems'
+
+/** The sync tables of test/fixtures/reliability. */
+export const FIXTURE_TABLES: TablesDefinition = {
+  [NOTES]: { columns: { title: 'string', n: 'number', done: 'boolean' } },
+  [ITEMS]: { columns: { title: 'string', n: 'number', even: 'boolean' } },
+}
+
+/** Its named queries. */
+export const FIXTURE_QUERIES: Record<string, NamedQuery> = {
+  [ITEMS_QUERY]: { table: ITEMS },
+  [EVEN_QUERY]: { table: ITEMS, filter: 'even eq true' },
+}
