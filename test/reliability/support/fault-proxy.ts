@@ -44,7 +44,7 @@ export interface FaultRecord {
 export interface FaultProxy {
   /** `http://127.0.0.1:<port>` */
   readonly url: string
-  /** How many requests got each treatment; `down`: refused while the proxy was down. */
+  /** How many requests got each treatment; `down`: requests and connections refused while the proxy was down. */
   readonly counts: Readonly<Record<FaultKind | 'down', number>>
   /** The first 10,000 requests and what each got, in arrival order. */
   readonly history: readonly FaultRecord[]
@@ -146,7 +146,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     handle(req, res, fault, delay).catch(() => req.socket.destroy())
   })
   server.on('connection', (socket) => {
-    if (down) return void socket.destroy()
+    if (down) {
+      counts.down += 1
+      return void socket.destroy()
+    }
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
   })

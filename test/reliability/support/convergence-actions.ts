@@ -1,0 +1,147 @@
+import { isOfflineSyncError } from '../../../src/runtime/core/errors'
+import type { FaultProxy } from './fault-proxy'
+import type { Ledger } from './ledger'
+import type { Prng } from './prng'
+import { OWN, SHARED, SIM_QUERIES, type SimClient } from './sim-client'
+
+/** One device as the engine drives it. */
+export interface Device {
+  readonly sim: SimClient
+  readonly proxy: FaultProxy
+  readonly prng: Prng
+  /** The context's online flag as the engine set it. */
+  online: boolean
+  /** The proxy is down (with the context offline, or alone: a network that vanished without the app noticing). */
+  down: boolean
+  /** Ids this device inserted into `own` (only it writes them). */
+  readonly own: string[]
+  tokens: number
+}
+
+/** What the devices did, summed over the run. */
+export interface ActionCounts {
+  insert: number
+  update: number
+  delete: number
+  /** Writes refused locally as expected (the row is gone here, or its delete is queued): not made, not in the ledger. */
+  refused: number
+  offline: number
+  online: number
+  pushes: number
+  pushesStopped: number
+  pushesFailed: number
+  pushedOperations: number
+  pulls: number
+  pullsFailed: number
+}
+
+export const emptyCounts = (): ActionCounts => ({
+  insert: 0, update: 0, delete: 0, refused: 0, offline: 0, online: 0,
+  pushes: 0, pushesStopped: 0, pushesFailed: 0, pushedOperations: 0, pulls: 0, pullsFailed: 0,
+})
+
+export interface ActionContext {
+  ledger: Ledger
+  counts: ActionCounts
+  /** Every id inserted into `shared` by anyone (any device may update or delete them). */
+  shared: string[]
+  /** Something that must not happen (an unexpected error): the run fails with it. */
+  problem: (message: string) => void
+}
+
+/** Errors a write may meet by design: the row was removed here (by a pull, or my delete), or its delete is queued. */
+const expectedWriteError = (error: unknown) => isOfflineSyncError(error, 'ITEM_NOT_FOUND') || isOfflineSyncError(error, 'QUEUE_STATE')
+/** Errors a push or pull may meet through the faults: no answer, a 5xx, a cut body. */
+const expectedSyncError = (error: unknown) => isOfflineSyncError(error, 'NETWORK') || isOfflineSyncError(error, 'PROTOCOL')
+  || (isOfflineSyncError(error, 'HTTP') && error.status >= 500)
+
+const describe = (error: unknown) => error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+const recent = (ids: string[]) => ids.slice(-40)
+
+export async function goOnline(device: Device, counts: ActionCounts): Promise<void> {
+  device.proxy.setDown(false)
+  device.down = false
+  if (!device.online) await device.sim.setOnline(true)
+  device.online = true
+  counts.online += 1
+}
+
+async function goOffline(device: Device, counts: ActionCounts): Promise<void> {
+  device.proxy.setDown(true)
+  device.down = true
+  // half the time the app is told (setOnline(false)); else its requests just fail
+  if (device.prng.chance(0.5)) {
+    await device.sim.setOnline(false)
+    device.online = false
+  }
+  counts.offline += 1
+}
+
+async function write(device: Device, ctx: ActionContext, kind: 'insert' | 'update' | 'delete'): Promise<void> {
+  const { prng, sim } = device
+  const table = prng.chance(0.6) ? SHARED : OWN
+  const token = `${sim.name}.${++device.tokens}`
+  const values = { text: `t${prng.int(10_000)}`, n: prng.int(1000), token }
+  let id: string
+  if (kind === 'insert') id = `${sim.name}-${table}-${device.tokens}`
+  else {
+    const pool = recent(table === SHARED ? ctx.shared : device.own)
+    if (!pool.length) return
+    id = prng.pick(pool)
+  }
+  try {
+    if (kind === 'insert') await sim.insert(table, { id, ...values, author: sim.name })
+    else if (kind === 'update') await sim.update(table, { id, ...values })
+    else await sim.remove(table, id)
+  }
+  catch (error) {
+    if (kind !== 'insert' && expectedWriteError(error)) return void (ctx.counts.refused += 1)
+    return ctx.problem(`${sim.name}: ${kind} ${table}/${id} failed: ${describe(error)}`)
+  }
+  if (kind === 'insert') (table === SHARED ? ctx.shared : device.own).push(id)
+  ctx.ledger.write({ client: sim.name, table, id, kind, token: kind === 'delete' ? undefined : token })
+  ctx.counts[kind] += 1
+}
+
+export async function push(device: Device, ctx: ActionContext): Promise<void> {
+  ctx.counts.pushes += 1
+  try {
+    const result = await device.sim.push()
+    ctx.counts.pushedOperations += result.pushed
+    if (result.stopped) ctx.counts.pushesStopped += 1
+    if (result.errors) ctx.problem(`${device.sim.name}: the server refused ${result.errors} operation(s) with an item error`)
+  }
+  catch (error) {
+    if (!expectedSyncError(error)) ctx.problem(`${device.sim.name}: push failed: ${describe(error)}`)
+    ctx.counts.pushesFailed += 1
+  }
+}
+
+export async function pull(device: Device, ctx: ActionContext, queryName: string): Promise<boolean> {
+  ctx.counts.pulls += 1
+  try {
+    await device.sim.pull(SIM_QUERIES[queryName]!.table, queryName)
+    return true
+  }
+  catch (error) {
+    if (!expectedSyncError(error)) ctx.problem(`${device.sim.name}: pull ${queryName} failed: ${describe(error)}`)
+    ctx.counts.pullsFailed += 1
+    return false
+  }
+}
+
+/** The device's next random action (its own PRNG decides). */
+export async function act(device: Device, ctx: ActionContext): Promise<void> {
+  const { prng } = device
+  const roll = prng.next()
+  if (device.down) {
+    if (roll < 0.2) return goOnline(device, ctx.counts)
+    return write(device, ctx, roll < 0.45 ? 'insert' : roll < 0.85 ? 'update' : 'delete')
+  }
+  if (roll < 0.05) return goOffline(device, ctx.counts)
+  if (roll < 0.25) return write(device, ctx, 'insert')
+  if (roll < 0.55) return write(device, ctx, 'update')
+  if (roll < 0.65) return write(device, ctx, 'delete')
+  if (roll < 0.82) return push(device, ctx)
+  await pull(device, ctx, prng.pick(Object.keys(SIM_QUERIES)))
+}

@@ -1,0 +1,73 @@
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
+import type { Row } from '../../../src/runtime/core/store'
+import { createSyncClient } from '../../../src/runtime/core/sync-client'
+import { createSyncContext, createTableClient, listConflicts } from '../../../src/runtime/core/sync'
+import { createDexieStore } from '../../../src/runtime/dexie/dexie-store'
+import type { SimClient, SimClientFactory, SimStoredRow } from './sim-client'
+
+const SNAPSHOT_COLUMNS = ['id', 'text', 'n', 'token', 'author', 'version', 'updatedAt'] as const
+
+/** The columns `snapshot()` compares, in a fixed order. */
+export function simStoredRow(row: Row): SimStoredRow {
+  const picked: Record<string, unknown> = {}
+  for (const column of SNAPSHOT_COLUMNS) if (row[column] !== undefined && row[column] !== null) picked[column] = row[column]
+  return picked as unknown as SimStoredRow
+}
+
+/**
+ * A Node device: the real Dexie store over its own fake-indexeddb factory (database `convergence-<name>`), the core
+ * sync client and context (no timers of its own: `auto` and `retry` off, the engine decides when to sync), and a
+ * table client whose requests go through the device's fault proxy.
+ */
+export const nodeSimClient: SimClientFactory = async (setup) => {
+  const store = createDexieStore({ name: `convergence-${setup.name}`, tables: setup.tables, indexedDB: new IDBFactory(), IDBKeyRange })
+  await store.open()
+  const client = createSyncClient({ store })
+  // a dropped request is a closed connection, answered at once; the timeout only guards against a hang
+  const tableClient = createTableClient({ baseUrl: setup.baseUrl, timeoutMs: 20_000 })
+  const ctx = createSyncContext({
+    client,
+    tableClient,
+    queries: setup.queries,
+    auto: false,
+    retry: false,
+    conflictHandler(conflict) {
+      const resolution = setup.resolveConflict(conflict)
+      setup.onResolved(conflict, resolution)
+      return resolution
+    },
+  })
+  await ctx.start()
+
+  const device: SimClient = {
+    name: setup.name,
+    insert: async (table, row) => void await client.table(table).insert({ ...row }),
+    update: async (table, row) => void await client.table(table).update({ ...row }),
+    remove: (table, id) => client.table(table).remove(id),
+    setOnline: async online => ctx.setOnline(online),
+    async push() {
+      const result = await ctx.push()
+      return { pushed: result.pushed, conflicts: result.conflicts.length, errors: result.errors.length, stopped: result.stopped?.reason }
+    },
+    async pull(table, queryName) {
+      const result = await ctx.pull(table, queryName)
+      return { upserted: result.upserted, deleted: result.deleted, skipped: result.skipped }
+    },
+    async snapshot() {
+      const tables: Record<string, SimStoredRow[]> = {}
+      for (const table of Object.keys(setup.tables)) {
+        const rows = await client.table(table).list({ orderBy: 'id' })
+        tables[table] = rows.map(row => simStoredRow(row as Row))
+      }
+      return tables
+    },
+    queueLength: () => client.pendingCount(),
+    conflicts: () => listConflicts(store),
+    resolve: (conflictId, resolution) => ctx.resolve(conflictId, resolution),
+    async dispose() {
+      ctx.dispose()
+      await store.close()
+    },
+  }
+  return device
+}
