@@ -3,6 +3,7 @@ import { defu } from 'defu'
 import type { ModuleOptions, PublicRuntimeOptions, ServerRuntimeOptions } from './options'
 import { assertTables } from './runtime/core/validate'
 import { embeddedDataDir } from './data-dir'
+import { devtoolsEnabled, setupDevtools } from './devtools'
 import { resolveModuleOptions } from './resolve-options'
 import { assertQueries } from './sync-options'
 import { tableTypesTemplate } from './types-template'
@@ -31,6 +32,7 @@ export default defineNuxtModule<ModuleOptions>({
     // the defaults of `sync` and `server` are filled in (and checked) by resolveSyncOptions / resolveServerOptions
     sync: {},
     server: {},
+    devtools: true,
   },
   async setup(options, nuxt) {
     const { resolve } = createResolver(import.meta.url)
@@ -79,6 +81,7 @@ export default defineNuxtModule<ModuleOptions>({
       filename: 'types/offline-sync.d.ts',
       getContents: () => tableTypesTemplate(options.tables, resolve('./runtime/types')),
     })
+    if (devtoolsEnabled(nuxt.options.dev, options.devtools)) setupDevtools(nuxt)
 
     if (!server.enabled) return
     const serverOptions: ServerRuntimeOptions = {

@@ -132,6 +132,12 @@ export interface ModuleOptions {
   sync: SyncOptions
   /** The Nitro backend of this module. */
   server: ServerOptions
+  /**
+   * The "Offline Sync" tab of Nuxt DevTools (queue, conflicts, tables and queries, status), in development only:
+   * `nuxt build` never includes it.
+   * @default true
+   */
+  devtools: boolean
 }
 
 /** What the browser needs; goes to `runtimeConfig.public.offlineSync`. */

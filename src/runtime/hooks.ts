@@ -1,6 +1,7 @@
 // Types of the module's Nuxt runtime hooks in the browser (`nuxtApp.hook('offline-sync:…')`). The server's table
 // hooks are Nitro hooks with their own types (`runtime/server/hooks.d.ts`).
 import type { ConflictRecord, Resolution } from './core/sync/contract'
+import type { OfflineSyncDevtoolsHooks } from './devtools/contract'
 
 /**
  * Context of `offline-sync:request`: one HTTP request of push or pull, before it is sent. Change it in place:
@@ -44,6 +45,6 @@ export interface OfflineSyncRuntimeHooks {
 }
 
 declare module '#app' {
-  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-  interface RuntimeNuxtHooks extends OfflineSyncRuntimeHooks {}
+  // `offline-sync:devtools:changed` is called in development only (runtime/devtools)
+  interface RuntimeNuxtHooks extends OfflineSyncRuntimeHooks, OfflineSyncDevtoolsHooks {}
 }
