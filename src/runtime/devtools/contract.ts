@@ -83,7 +83,11 @@ export interface OfflineSyncDevtoolsBridge {
   purge(table: string, options?: Pick<PurgeOptions, 'force'>): Promise<void>
 }
 
-/** The development-only runtime hook the bridge calls when the state may have changed (queue, conflicts, watermarks, status, network). */
+/**
+ * The development-only runtime hook the bridge calls when the state may have changed (queue, conflicts, watermarks,
+ * rows, status, network, named queries): at most every 100 ms, and only from the bridge's first `snapshot()` on (the
+ * panel connecting), so take a snapshot when you subscribe. It carries no data: call `snapshot()` again.
+ */
 export interface OfflineSyncDevtoolsHooks {
   'offline-sync:devtools:changed': () => void
 }
