@@ -1,11 +1,21 @@
 // The Nuxt DevTools panel of this module (the "Offline Sync" tab) is its own small Nuxt app: this config, with
-// its pages under client/, generated into dist/client and served by the module in development. The panel
-// itself comes with the DevTools issue. `nuxt-module-build prepare` also reads this file when it writes the
-// types of src/ (.nuxt/tsconfig.json).
+// its pages under client/, generated into dist/client (`npm run client:build`) and served by the module in
+// development; `npm run client:dev` serves it on DEVTOOLS_DEV_PORT for the module to proxy to while developing it.
+// `nuxt-module-build prepare` also reads this file when it writes the types of src/ (.nuxt/tsconfig.json).
+import { DEVTOOLS_DEV_PORT } from './src/runtime/devtools/contract'
+
 export default defineNuxtConfig({
+  // its own id: the panel is a second Nuxt app in the same browser as the app it inspects
+  appId: 'offline-sync-devtools',
   ssr: false,
+  devtools: { enabled: false },
   app: { baseURL: '/__offline-sync/' },
+  css: ['~/assets/panel.css'],
   srcDir: 'client',
   compatibilityDate: '2025-07-15',
   nitro: { output: { publicDir: './dist/client' } },
+  vite: {
+    // through the app's proxy, hot reload connects to the panel's own dev server directly
+    server: { ws: { clientPort: DEVTOOLS_DEV_PORT } },
+  },
 })
