@@ -11,7 +11,8 @@ export const FIXTURE = join(ROOT, 'test/fixtures/reliability')
 const OUTPUT = join(FIXTURE, '.output')
 const STAMP = join(OUTPUT, 'build-inputs.sha256')
 /** What the build reads of this repository (beside node_modules, covered by the lock file). */
-const INPUTS = ['src', 'test/fixtures/reliability', 'test/browser/support/fixture-tables.ts', 'test/browser/support/page-api.ts', 'package-lock.json']
+const INPUTS = ['src', 'test/fixtures/reliability', 'test/browser/support/fixture-tables.ts', 'test/browser/support/page-api.ts',
+  'test/reliability/support/sim-client.ts', 'package-lock.json']
 const SKIP = new Set(['.nuxt', '.output', '.data', 'node_modules'])
 
 function hashInto(hash: ReturnType<typeof createHash>, path: string): void {

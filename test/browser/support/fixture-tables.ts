@@ -1,5 +1,6 @@
 import type { TablesDefinition } from '../../../src/runtime/core/schema'
 import type { NamedQuery } from '../../../src/runtime/core/sync/contract'
+import { SIM_QUERIES, SIM_TABLES } from '../../reliability/support/sim-client'
 
 /** Written in bursts by the crash tests (inserts, updates, deletes). */
 export const NOTES = 'notes'
@@ -10,14 +11,16 @@ export const ITEMS_QUERY = 'items'
 /** A second named query on `items` (a filter), so a pull stores two watermarks of one table. */
 export const EVEN_QUERY = 'evenItems'
 
-/** The sync tables of test/fixtures/reliability. */
+/** The sync tables of test/fixtures/reliability: those of the crash tests and those of the convergence suite. */
 export const FIXTURE_TABLES: TablesDefinition = {
   [NOTES]: { columns: { title: 'string', n: 'number', done: 'boolean' } },
   [ITEMS]: { columns: { title: 'string', n: 'number', even: 'boolean' } },
+  ...SIM_TABLES,
 }
 
 /** Its named queries. */
 export const FIXTURE_QUERIES: Record<string, NamedQuery> = {
   [ITEMS_QUERY]: { table: ITEMS },
   [EVEN_QUERY]: { table: ITEMS, filter: 'even eq true' },
+  ...SIM_QUERIES,
 }
