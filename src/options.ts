@@ -101,6 +101,14 @@ export interface SyncOptions {
    * @default { baseMs: 1000, maxMs: 300000 }
    */
   retry?: { baseMs?: number, maxMs?: number } | false
+  /**
+   * Ask the browser, once when the app starts, to keep this origin's data under storage pressure
+   * (`navigator.storage.persist()`), so that queued offline changes are not evicted with the cache. The browser
+   * decides (Chromium grants or refuses silently, Firefox may ask the user); `useSyncStore().storage.persisted`
+   * tells the outcome.
+   * @default false
+   */
+  persistentStorage?: boolean
 }
 
 export interface ModuleOptions {
@@ -146,7 +154,7 @@ export interface PublicRuntimeOptions {
   databaseName: string
   backend: string
   queries: Record<string, QueryOption>
-  sync: { auto: boolean, interval: number, pageSize?: number, apiVersion: '2.0.0' | '3.0.0', retry: { baseMs?: number, maxMs?: number } | false }
+  sync: { auto: boolean, interval: number, pageSize?: number, apiVersion: '2.0.0' | '3.0.0', retry: { baseMs?: number, maxMs?: number } | false, persistentStorage: boolean }
 }
 
 /** What the server needs; goes to the private `runtimeConfig.offlineSync`. */

@@ -11,7 +11,7 @@ export type ResolvedSyncOptions = PublicRuntimeOptions['sync']
 const API_VERSIONS = ['2.0.0', '3.0.0'] as const
 
 /** The defaults of the `sync` option: the one place they are set (`pageSize`: see `resolveSyncOptions`). */
-export const SYNC_DEFAULTS = Object.freeze({ auto: true, interval: 0, apiVersion: '2.0.0' as const })
+export const SYNC_DEFAULTS = Object.freeze({ auto: true, interval: 0, apiVersion: '2.0.0' as const, persistentStorage: false })
 
 /** `sync.pageSize` when the backend is this module's server: the pull's own default, at most `server.maxTop`. */
 export function ownServerPageSize(maxTop: number): number {
@@ -69,10 +69,11 @@ function isPositive(value: unknown): value is number {
  * @param ownServer.maxTop the server's largest accepted `$top`
  */
 export function resolveSyncOptions(sync: SyncOptions | undefined, ownServer?: { maxTop: number }): ResolvedSyncOptions {
-  const { auto = SYNC_DEFAULTS.auto, interval = SYNC_DEFAULTS.interval, apiVersion = SYNC_DEFAULTS.apiVersion, retry = {} } = sync ?? {}
+  const { auto = SYNC_DEFAULTS.auto, interval = SYNC_DEFAULTS.interval, apiVersion = SYNC_DEFAULTS.apiVersion, retry = {}, persistentStorage = SYNC_DEFAULTS.persistentStorage } = sync ?? {}
   const pageSize = sync?.pageSize ?? (ownServer ? ownServerPageSize(ownServer.maxTop) : undefined)
   const problems: string[] = []
   if (typeof auto !== 'boolean') problems.push('sync.auto must be true or false')
+  if (typeof persistentStorage !== 'boolean') problems.push('sync.persistentStorage must be true or false')
   if (typeof interval !== 'number' || !Number.isFinite(interval) || interval < 0) {
     problems.push('sync.interval must be a number of milliseconds (0 turns it off)')
   }
@@ -104,5 +105,6 @@ export function resolveSyncOptions(sync: SyncOptions | undefined, ownServer?: { 
     ...(pageSize === undefined ? {} : { pageSize }),
     apiVersion,
     retry: retry === false ? false : { ...retry },
+    persistentStorage,
   }
 }

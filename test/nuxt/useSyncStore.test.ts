@@ -57,7 +57,7 @@ describe('useSyncStore', () => {
     const state = useNuxtApp().$pinia.state.value['offline-sync']
     expect(JSON.parse(JSON.stringify(state))).toEqual(state)
     expect(Object.keys(state!).sort()).toEqual([
-      'activity', 'conflicts', 'error', 'lastError', 'lastPull', 'lastPush', 'nextRetryAt', 'online', 'operations', 'pendingCount', 'queries', 'watermarks',
+      'activity', 'conflicts', 'error', 'lastError', 'lastPull', 'lastPush', 'nextRetryAt', 'online', 'operations', 'pendingCount', 'queries', 'storage', 'watermarks',
     ])
   })
 

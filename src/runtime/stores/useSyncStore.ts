@@ -9,6 +9,7 @@ import type { ConflictRecord, NamedQuery, PullResult, PurgeOptions, PushResult, 
 import { afterHydration } from '../composables/afterHydration'
 import type { SyncTableName } from '../types'
 import { errorInfo, storeStatus, type StoreStatus, type SyncProgress } from './sync-state'
+import { createStorageState } from './storage-state'
 
 /**
  * The context's named queries as a ref of the store's state that only the context changes: it follows every
@@ -71,6 +72,12 @@ export const useSyncStore = defineStore('offline-sync', () => {
    * on start, on reconnect and by `sync()`. Queries added at run time are not stored: add them again at start-up.
    */
   const queries = followQueries(context)
+  /**
+   * The origin's storage (`navigator.storage`): `usage` and `quota` in bytes, and `persisted` (kept under storage
+   * pressure; see the `sync.persistentStorage` option). Read after hydration and after each push, pull or purge;
+   * `refreshStorage()` reads it now. `{}` on the server and where the browser does not tell.
+   */
+  const { storage, refreshStorage, followActivity } = createStorageState()
 
   /** Whether a push, pull or purge is running. */
   const syncing = computed(() => activity.value.kind !== 'idle')
@@ -82,6 +89,7 @@ export const useSyncStore = defineStore('offline-sync', () => {
 
   function applyStatus(status: SyncStatus): void {
     const next = storeStatus(status)
+    followActivity(next.activity)
     activity.value = next.activity
     lastPush.value = next.lastPush
     lastPull.value = next.lastPull
@@ -121,6 +129,7 @@ export const useSyncStore = defineStore('offline-sync', () => {
       }))
       unsubscribes.push(context.subscribeStatus(applyStatus))
       applyStatus(context.status())
+      void refreshStorage()
     })
     onScopeDispose(() => {
       disposed = true
@@ -178,8 +187,8 @@ export const useSyncStore = defineStore('offline-sync', () => {
 
   return {
     online, operations, pendingCount, error,
-    conflicts, watermarks, activity, lastPush, lastPull, lastError, nextRetryAt, queries,
+    conflicts, watermarks, activity, lastPush, lastPull, lastError, nextRetryAt, queries, storage,
     syncing, progress,
-    push, pull, pullAll, sync, purge, resolve, retryOperation, discardOperation, addQuery, removeQuery,
+    push, pull, pullAll, sync, purge, resolve, retryOperation, discardOperation, addQuery, removeQuery, refreshStorage,
   }
 })

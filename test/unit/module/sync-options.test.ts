@@ -90,21 +90,22 @@ describe('assertQueries', () => {
 
 describe('resolveSyncOptions', () => {
   it('fills in the defaults', () => {
-    expect(resolveSyncOptions(undefined)).toEqual({ auto: true, interval: 0, apiVersion: '2.0.0', retry: {} })
-    expect(resolveSyncOptions({})).toEqual({ auto: true, interval: 0, apiVersion: '2.0.0', retry: {} })
+    expect(resolveSyncOptions(undefined)).toEqual({ auto: true, interval: 0, apiVersion: '2.0.0', retry: {}, persistentStorage: false })
+    expect(resolveSyncOptions({})).toEqual({ auto: true, interval: 0, apiVersion: '2.0.0', retry: {}, persistentStorage: false })
   })
 
   it('keeps what the app sets', () => {
-    expect(resolveSyncOptions({ auto: false, interval: 60_000, pageSize: 200, apiVersion: '3.0.0', retry: { baseMs: 500, maxMs: 10_000 } }))
-      .toEqual({ auto: false, interval: 60_000, pageSize: 200, apiVersion: '3.0.0', retry: { baseMs: 500, maxMs: 10_000 } })
+    expect(resolveSyncOptions({ auto: false, interval: 60_000, pageSize: 200, apiVersion: '3.0.0', retry: { baseMs: 500, maxMs: 10_000 }, persistentStorage: true }))
+      .toEqual({ auto: false, interval: 60_000, pageSize: 200, apiVersion: '3.0.0', retry: { baseMs: 500, maxMs: 10_000 }, persistentStorage: true })
     expect(resolveSyncOptions({ retry: false }).retry).toBe(false)
   })
 
   it('refuses bad values with one error listing each', () => {
-    const bad = { auto: 'yes', interval: -1, pageSize: 1.5, apiVersion: '1.0.0', retry: { baseMs: 0, maxMs: Number.POSITIVE_INFINITY } } as unknown as SyncOptions
+    const bad = { auto: 'yes', interval: -1, pageSize: 1.5, apiVersion: '1.0.0', retry: { baseMs: 0, maxMs: Number.POSITIVE_INFINITY }, persistentStorage: 'yes' } as unknown as SyncOptions
     expect(() => resolveSyncOptions(bad)).toThrow([
       '[nuxt-offline-sync] invalid sync option:',
       '- sync.auto must be true or false',
+      '- sync.persistentStorage must be true or false',
       '- sync.interval must be a number of milliseconds (0 turns it off)',
       '- sync.pageSize must be a positive whole number',
       `- sync.apiVersion must be '2.0.0' or '3.0.0'`,
