@@ -1,0 +1,184 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Browser, BrowserContext, FrameLocator, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEVTOOLS_ROUTE } from '../../src/runtime/devtools/contract'
+import { devtoolsFrame, devtoolsNoise, ensurePanelBuilt, openDevtoolsOnLoad, panelFrame, TAB_ROUTE } from './support/devtools'
+import { PLAYGROUND, startDev, writeLayer, type DevServer } from './support/nuxi'
+import { BRIDGE_MARKERS } from './support/panel-markers'
+import { addList, addTodo, editTodo, launchChromium, openPage, selectedListId } from './support/playground'
+
+// The playground in development (`nuxi dev`, a child process) with its table server on the embedded database in a
+// fresh folder, the built panel served by the module, and the real Nuxt DevTools open on the "Offline Sync" tab.
+// A layer moves the build folder out of the playground and lets DevTools run its commands without asking for a
+// token (it would print one in the terminal). No sync interval: the app syncs on start and on reconnect only.
+const work = mkdtempSync(join(tmpdir(), 'offline-sync-devtools-'))
+const IMAGES = fileURLToPath(new URL('../../docs/images/', import.meta.url))
+const API = { 'ZUMO-API-VERSION': '2.0.0', 'Content-Type': 'application/json' }
+/** A bound for a sync, a snapshot or a Vite transform on a busy machine, not a speed target. */
+const SOON = { timeout: 30_000 }
+
+interface ServerTodo { id: string, text: string, version: string, updatedAt: string }
+
+let dev: DevServer
+let browser: Browser
+let context: BrowserContext
+let page: Page
+let panel: FrameLocator
+const errors: string[] = []
+/** The scripts the app page loaded from the dev server (the app's own modules, DevTools' excluded). */
+const scripts: Promise<string>[] = []
+
+beforeAll(async () => {
+  await ensurePanelBuilt()
+  const layer = writeLayer(work, { buildDir: join(work, '.nuxt'), devtools: { disableAuthorization: true } })
+  ;[dev, browser] = await Promise.all([
+    startDev(PLAYGROUND, {
+      extends: layer,
+      env: { NUXT_OFFLINE_SYNC_DATABASE_DATA_DIR: join(work, 'data'), NUXT_PUBLIC_OFFLINE_SYNC_SYNC_INTERVAL: '0' },
+    }),
+    launchChromium(),
+  ])
+  context = await browser.newContext({ viewport: { width: 1280, height: 1000 } })
+  await openDevtoolsOnLoad(context)
+  context.on('response', (response) => {
+    const url = response.url()
+    if (response.request().resourceType() === 'script' && url.startsWith(dev.url) && !url.includes('/__nuxt_devtools__/')) {
+      scripts.push(response.text().catch(() => ''))
+    }
+  })
+  // The pushes this file refuses on purpose (409/412) and the table requests of an offline browser are logged by
+  // Chromium as errors; so is Nuxt DevTools' client looking for icons on the internet.
+  page = await openPage(context, dev.url, errors, text => devtoolsNoise(text)
+    || /status of 4(?:09|12)\b.*\/tables\//.test(text) || (/\/tables\//.test(text) && /ERR_INTERNET_DISCONNECTED|request failed/.test(text)))
+  panel = panelFrame(page)
+}, 420_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await dev?.child.stop()
+  rmSync(work, { recursive: true, force: true })
+})
+
+function serverTodos(): Promise<ServerTodo[]> {
+  return fetch(`${dev.url}/tables/todos?$top=1000`, { headers: API }).then(response => response.json() as Promise<ServerTodo[]>)
+}
+
+async function view(name: 'queue' | 'conflicts' | 'tables' | 'status') {
+  await panel.getByTestId(`nav-${name}`).click()
+  await panel.getByTestId(`view-${name}`).waitFor()
+}
+
+/** The DevTools frame as it shows now (the tab's bar and the panel), as the README shows it. */
+async function screenshot(name: string) {
+  await devtoolsFrame(page).screenshot({ path: join(IMAGES, `devtools-${name}.png`) })
+}
+
+function queueRows() {
+  return panel.getByTestId('queue-row')
+}
+
+describe('the Offline Sync tab of Nuxt DevTools, on the playground in development', () => {
+  it('opens in DevTools, connected to the app, and the app runs the development-only bridge', async () => {
+    await expect.poll(() => page.getByTestId('sync-status').textContent(), SOON).toMatch(/^Synced at/)
+    const tab = page.frames().find(frame => frame.url().includes('/__nuxt_devtools__/client'))
+    expect(new URL(tab!.url()).pathname).toMatch(new RegExp(`${TAB_ROUTE}$`))
+    await expect.poll(() => panel.getByTestId('panel').getAttribute('data-connection'), SOON).toBe('connected')
+    expect(page.frames().some(frame => new URL(frame.url()).pathname === `${DEVTOOLS_ROUTE}/`)).toBe(true)
+    await view('status')
+    await expect.poll(() => panel.getByTestId('status-online').textContent(), SOON).toContain('Online')
+    // the development app loads the code a production build must not contain (devtools-production.test.ts)
+    const loaded = (await Promise.all(scripts)).join('\n')
+    for (const marker of BRIDGE_MARKERS) expect(loaded, marker).toContain(marker)
+  })
+
+  it('lists what the app writes offline in the Queue, in order, with its payload', async () => {
+    await view('queue')
+    await expect.poll(() => queueRows().count(), SOON).toBe(0)
+    await context.setOffline(true)
+    await page.getByTestId('offline-banner').waitFor()
+    await addList(page, 'Groceries')
+    await addTodo(page, 'Buy milk')
+    await addTodo(page, 'Bake bread')
+    await expect.poll(() => queueRows().count(), SOON).toBe(3)
+    const rows = await queueRows().evaluateAll(elements => elements.map(row => [...row.querySelectorAll(':scope > span')].slice(1, 3).map(cell => cell.textContent!.trim())))
+    expect(rows).toEqual([['lists', 'insert'], ['todos', 'insert'], ['todos', 'insert']])
+    expect(await queueRows().nth(0).textContent()).toContain(selectedListId(page)!)
+    // a row opens the operation's details (inserts and updates carry no payload: push sends the row as it is then)
+    const itemId = await queueRows().nth(1).locator('.mono').getAttribute('title')
+    await queueRows().nth(1).click()
+    await expect.poll(() => panel.getByTestId('queue-operation').textContent(), SOON).toContain(itemId!)
+    await screenshot('queue')
+
+    await view('status')
+    await expect.poll(() => panel.getByTestId('status-online').textContent(), SOON).toContain('Offline')
+    expect(await panel.getByTestId('header-online').textContent()).toContain('Offline')
+
+    // back online, the app pushes by itself: the queue empties
+    await context.setOffline(false)
+    await expect.poll(() => panel.getByTestId('status-online').textContent(), SOON).toContain('Online')
+    await view('queue')
+    await expect.poll(() => queueRows().count(), SOON).toBe(0)
+    await expect.poll(async () => (await serverTodos()).map(todo => todo.text).sort(), SOON).toEqual(['Bake bread', 'Buy milk'])
+  })
+
+  it('shows a conflict with both sides, and Keep theirs from the panel changes the app\'s data', async () => {
+    await context.setOffline(true)
+    await page.getByTestId('offline-banner').waitFor()
+    await editTodo(page, 'Buy milk', 'Buy oat milk')
+    await expect.poll(() => queueRows().count(), SOON).toBe(1)
+    expect(await queueRows().first().textContent()).toContain('update')
+
+    // meanwhile another device changes the same todo on the server
+    const milk = (await serverTodos()).find(todo => todo.text === 'Buy milk')!
+    const patched = await fetch(`${dev.url}/tables/todos/${milk.id}`, { method: 'PATCH', headers: API, body: JSON.stringify({ text: 'Buy goat milk' }) })
+    expect(patched.status).toBe(200)
+
+    // back online, the app pushes; the server refuses the stale update
+    await context.setOffline(false)
+    await expect.poll(() => panel.getByTestId('nav-conflicts-count').textContent(), SOON).toBe('1')
+    await view('conflicts')
+    const conflict = panel.getByTestId('conflict')
+    await conflict.waitFor()
+    const text = conflict.locator('[data-testid="conflict-field"][data-field="text"]')
+    expect(await text.getAttribute('data-differs')).toBe('true')
+    expect(await text.getByTestId('conflict-mine').textContent()).toContain('Buy oat milk')
+    expect(await text.getByTestId('conflict-theirs').textContent()).toContain('Buy goat milk')
+    expect(await conflict.locator('[data-testid="conflict-field"][data-field="done"]').getAttribute('data-differs')).toBe('false')
+    // the app shows mine until the conflict is resolved
+    expect(await page.getByTestId('todo-text').allTextContents()).toContain('Buy oat milk')
+    await screenshot('conflicts')
+
+    await conflict.getByTestId('conflict-keep-theirs').click()
+    await expect.poll(() => page.getByTestId('todo-text').allTextContents(), SOON).toEqual(['Buy goat milk', 'Bake bread'])
+    await panel.getByTestId('conflicts-empty').waitFor()
+    await expect.poll(() => page.getByTestId('pending-count').textContent(), SOON).toBe('0')
+    // theirs stays on the server as it was
+    expect((await serverTodos()).find(todo => todo.id === milk.id)!.text).toBe('Buy goat milk')
+  })
+
+  it('shows rows and pending operations per table, and each named query\'s watermark after a pull from the panel', async () => {
+    await view('tables')
+    const todos = panel.locator('[data-testid="table-row"][data-table="todos"]')
+    const lists = panel.locator('[data-testid="table-row"][data-table="lists"]')
+    await expect.poll(() => todos.getByTestId('table-rows').textContent(), SOON).toMatch(/^\s*2\s*$/)
+    expect(await lists.getByTestId('table-rows').textContent()).toMatch(/^\s*1\s*$/)
+    expect(await todos.getByTestId('table-pending').textContent()).toMatch(/^\s*0\s*$/)
+
+    const query = panel.locator('[data-testid="query-row"][data-query="todos"]')
+    await query.getByTestId('query-pull').click()
+    const newest = (await serverTodos()).map(todo => todo.updatedAt).sort().at(-1)!
+    await expect.poll(() => query.getByTestId('query-watermark').textContent(), SOON).toContain(newest)
+    expect(await query.getByTestId('query-last-pull').textContent()).not.toContain('—')
+    expect(await panel.locator('[data-testid="query-row"][data-query="lists"]').getByTestId('query-watermark').textContent()).toMatch(/\d{4}-\d\d-\d\dT/)
+    await screenshot('tables')
+
+    await view('status')
+    expect(await panel.getByTestId('status-online').textContent()).toContain('Online')
+    await expect.poll(() => panel.getByTestId('status-last-push').textContent(), SOON).toContain('pushed')
+    await screenshot('status')
+    expect(errors).toEqual([])
+  })
+})
