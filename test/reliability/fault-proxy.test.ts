@@ -55,6 +55,14 @@ describe('fault proxy', () => {
     expect(p.counts.pass).toBe(1)
   })
 
+  it('stripResponseHeaders: the named headers never reach the client, the others do', async () => {
+    const p = await proxy({ stripResponseHeaders: ['ETag'] })
+    const response = await post(p.url)
+    expect(response.headers.get('etag')).toBeNull()
+    expect(response.headers.get('content-type')).toBe('application/json')
+    expect(await response.text()).toBe(ANSWER)
+  })
+
   it('dropRequest: the server never sees the request, the client gets an error', async () => {
     const p = await proxy({ rates: { dropRequest: 1 } })
     expect(await caught(post(p.url))).toBeInstanceOf(TypeError)

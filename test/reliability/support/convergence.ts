@@ -1,3 +1,4 @@
+import { BATCH_HEADER } from '../../../src/runtime/core/protocol/batch'
 import type { ConflictRecord, Resolution } from '../../../src/runtime/core/sync/contract'
 import { act, emptyCounts, goOnline, pull, push, type ActionContext, type ActionCounts, type Device } from './convergence-actions'
 import { checkConvergence } from './convergence-checks'
@@ -7,7 +8,7 @@ import { createLedger } from './ledger'
 import { nodeSimClient } from './node-sim-client'
 import { createPrng } from './prng'
 import { SIM_QUERIES, SIM_TABLES, type SimClientFactory } from './sim-client'
-import { startSimServer } from './sim-server'
+import { startSimServer, type SimServer } from './sim-server'
 
 export interface ConvergenceOptions {
   seed: number
@@ -25,6 +26,8 @@ export interface ConvergenceOptions {
   concurrency?: number
   /** Rounds of the final phase before it gives up on quiet. @default 12 */
   finalRounds?: number
+  /** A server to run on (emptied first, left open); by default the run starts its own and closes it. */
+  server?: SimServer
   /** Progress lines. */
   log?: (line: string) => void
 }
@@ -66,7 +69,8 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
   const conflictsResolved: ConvergenceReport['conflictsResolved'] = { client: 0, server: 0, merge: 0, discard: 0 }
   const problems: string[] = []
   const ctx: ActionContext = { ledger, counts, shared: [], problem: message => void problems.push(message) }
-  const server = await startSimServer()
+  const server = options.server ?? await startSimServer()
+  if (options.server) await server.reset()
   const devices: Device[] = []
 
   const onResolved = (name: string) => (conflict: ConflictRecord, resolution: Resolution) => {
@@ -78,12 +82,14 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
   }
 
   try {
+    // Node devices: every other one speaks v3; two in four never see the batch announcement (one request per operation)
     const factories = [
-      ...Array.from({ length: options.clients ?? 8 }, (_, n) => ({ name: `c${n + 1}`, factory: nodeSimClient })),
-      ...options.extraDevices ?? [],
+      ...Array.from({ length: options.clients ?? 8 }, (_, n) => ({ name: `c${n + 1}`, factory: nodeSimClient({ apiVersion: n % 2 ? '3.0.0' : '2.0.0' }), oneByOne: n % 4 >= 2 })),
+      ...(options.extraDevices ?? []).map(device => ({ ...device, oneByOne: false })),
     ]
-    for (const { name, factory } of factories) {
-      const proxy = await startFaultProxy({ target: server.harness.url, seed: prng.fork(`proxy:${name}`).seed, rates })
+    for (const { name, factory, oneByOne } of factories) {
+      const stripResponseHeaders = oneByOne ? [BATCH_HEADER] : []
+      const proxy = await startFaultProxy({ target: server.harness.url, seed: prng.fork(`proxy:${name}`).seed, rates, stripResponseHeaders })
       try {
         const sim = await factory({ name, baseUrl: `${proxy.url}/tables`, tables: SIM_TABLES, queries: SIM_QUERIES, resolveConflict: conflictPolicy, onResolved: onResolved(name) })
         devices.push({ sim, proxy, prng: prng.fork(`device:${name}`), online: true, down: false, own: [], tokens: 0 })
@@ -162,6 +168,6 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
       await device.sim.dispose().catch(() => {})
       await device.proxy.close()
     }
-    await server.close()
+    if (!options.server) await server.close()
   }
 }

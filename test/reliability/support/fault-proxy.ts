@@ -33,6 +33,8 @@ export interface FaultProxyOptions {
   delayMs?: [number, number]
   /** Headers added to every forwarded request (e.g. which device sends it). */
   headers?: Record<string, string>
+  /** Response headers removed from every forwarded answer (lower case), e.g. a server's announcement. */
+  stripResponseHeaders?: string[]
 }
 
 export interface FaultRecord {
@@ -96,6 +98,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const history: FaultRecord[] = []
   const sockets = new Set<Socket>()
   const agent = new Agent({ keepAlive: true })
+  const stripped = new Set([...HOP_BY_HOP, ...(options.stripResponseHeaders ?? []).map(name => name.toLowerCase())])
 
   function forward(req: IncomingMessage, body: Buffer): Promise<{ status: number, headers: OutgoingHttpHeaders, body: Buffer }> {
     const headers: OutgoingHttpHeaders = { ...req.headers, ...options.headers, 'host': target.host, 'content-length': String(body.length) }
@@ -104,7 +107,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent }, (response) => {
         readBody(response).then((answer) => {
           const kept: OutgoingHttpHeaders = {}
-          for (const [name, value] of Object.entries(response.headers)) if (!HOP_BY_HOP.has(name)) kept[name] = value
+          for (const [name, value] of Object.entries(response.headers)) if (!stripped.has(name)) kept[name] = value
           resolve({ status: response.statusCode ?? 502, headers: kept, body: answer })
         }, reject)
       })

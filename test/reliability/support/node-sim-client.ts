@@ -1,4 +1,5 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb'
+import type { ProtocolVersion } from '../../../src/runtime/core/protocol/system'
 import type { Row } from '../../../src/runtime/core/store'
 import { createSyncClient } from '../../../src/runtime/core/sync-client'
 import { createSyncContext, createTableClient, listConflicts } from '../../../src/runtime/core/sync'
@@ -14,17 +15,22 @@ export function simStoredRow(row: Row): SimStoredRow {
   return picked as unknown as SimStoredRow
 }
 
+export interface NodeSimClientOptions {
+  /** The protocol the device speaks. @default '2.0.0' */
+  apiVersion?: ProtocolVersion
+}
+
 /**
  * A Node device: the real Dexie store over its own fake-indexeddb factory (database `convergence-<name>`), the core
  * sync client and context (no timers of its own: `auto` and `retry` off, the engine decides when to sync), and a
  * table client whose requests go through the device's fault proxy.
  */
-export const nodeSimClient: SimClientFactory = async (setup) => {
+export const nodeSimClient = (options: NodeSimClientOptions = {}): SimClientFactory => async (setup) => {
   const store = createDexieStore({ name: `convergence-${setup.name}`, tables: setup.tables, indexedDB: new IDBFactory(), IDBKeyRange })
   await store.open()
   const client = createSyncClient({ store })
   // a dropped request is a closed connection, answered at once; the timeout only guards against a hang
-  const tableClient = createTableClient({ baseUrl: setup.baseUrl, timeoutMs: 20_000 })
+  const tableClient = createTableClient({ baseUrl: setup.baseUrl, apiVersion: options.apiVersion, timeoutMs: 20_000 })
   const ctx = createSyncContext({
     client,
     tableClient,

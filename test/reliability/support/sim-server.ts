@@ -10,6 +10,8 @@ export interface SimServer {
   log: () => Promise<ServerVersion[]>
   /** The live (not deleted) rows of each table, as a device's `snapshot()` shows them. */
   rows: () => Promise<Record<string, SimStoredRow[]>>
+  /** Empties the tables and the log, for another run on the same server. */
+  reset: () => Promise<void>
   close: () => Promise<void>
 }
 
@@ -52,6 +54,9 @@ export async function startSimServer(): Promise<SimServer> {
         })
       }
       return tables
+    },
+    async reset() {
+      for (const table of [...Object.keys(SIM_TABLES), 'sim_log']) await sql`truncate table ${sql.id(table)}`.execute(harness.db)
     },
     close: () => harness.close(),
   }
