@@ -27,11 +27,34 @@ export interface OfflineSyncErrors {
 /** Every `code` an `OfflineSyncError` can carry. */
 export type OfflineSyncErrorCode = keyof OfflineSyncErrors
 
+/**
+ * The `name` of each code's class, written out: a production build minifies class names, so `new.target.name`
+ * would give the app `'Go'` instead of `'StorageError'`.
+ */
+const ERROR_NAMES: { readonly [C in OfflineSyncErrorCode]: string } = {
+  UNKNOWN_TABLE: 'UnknownTableError',
+  VALIDATION: 'ValidationError',
+  INVALID_ID: 'InvalidIdError',
+  ITEM_NOT_FOUND: 'ItemNotFoundError',
+  DUPLICATE_ID: 'DuplicateIdError',
+  QUEUE_STATE: 'QueueStateError',
+  STORAGE: 'StorageError',
+  OFFLINE: 'OfflineError',
+  NETWORK: 'NetworkError',
+  AUTHENTICATION: 'AuthenticationError',
+  HTTP: 'HttpError',
+  CONFLICT: 'ConflictError',
+  PROTOCOL: 'ProtocolError',
+  PENDING_OPERATIONS: 'PendingOperationsError',
+  DISPOSED: 'DisposedError',
+  REENTRANT_CALL: 'ReentrantCallError',
+}
+
 export class OfflineSyncError extends Error {
   readonly code: OfflineSyncErrorCode
   constructor(code: OfflineSyncErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options)
-    this.name = new.target.name
+    this.name = ERROR_NAMES[code] ?? 'OfflineSyncError'
     this.code = code
   }
 }
