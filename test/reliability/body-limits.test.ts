@@ -1,6 +1,12 @@
+import { createServer, type Server } from 'node:http'
+import { connect, type AddressInfo, type Socket } from 'node:net'
+import { createApp, createRouter, toNodeListener } from 'h3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { migrate } from '../../src/runtime/server/db/migrate'
+import { openDatabase } from '../../src/runtime/server/db/open-database'
 import { MAX_BATCH_DEPTH } from '../../src/runtime/server/operations/batch'
-import { startHarness, type Harness } from '../conformance/support/harness'
+import { createTableService } from '../../src/runtime/server/table-service'
+import { startHarness, TABLES, type Harness } from '../conformance/support/harness'
 
 const JSON_TYPE = { 'content-type': 'application/json' }
 const nested = (depth: number, inner = '') => `${'['.repeat(depth)}${inner}${']'.repeat(depth)}`
@@ -69,5 +75,89 @@ describe('deeply nested JSON bodies', () => {
     const after = await h.snapshot()
     expect(after.todos!.map(row => row.id)).toEqual([...before.todos!.map(row => row.id), 'deep-ok'].sort())
     expect(h.logged).toEqual([])
+  })
+})
+
+/**
+ * Oversized bodies are refused after reading at most about the limit: the service's own server counts the bytes
+ * its socket had received when the answer was written (`socket.bytesRead`), while the client keeps sending.
+ */
+describe('oversized bodies', () => {
+  const LIMIT = 64 * 1024
+  const consumed: number[] = []
+  let server: Server
+  let close: () => Promise<void>
+
+  beforeAll(async () => {
+    const database = await openDatabase({ dataDir: 'memory://' })
+    const service = createTableService({ tables: TABLES, db: database.db, maxBodySize: LIMIT, maxBatchBodySize: 2 * LIMIT })
+    await migrate(database.db, service.tables.values())
+    // the socket as the request arrived: a request stream destroyed mid-body lets go of it
+    const sockets = new WeakMap<object, Socket>()
+    const app = createApp({
+      onRequest: event => void sockets.set(event.node.req, event.node.req.socket),
+      onBeforeResponse: event => void consumed.push(sockets.get(event.node.req)!.bytesRead),
+    })
+    app.use(createRouter().use('/tables/:table', service.handler).use('/tables/:table/:id', service.handler))
+    server = createServer(toNodeListener(app))
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    close = async () => {
+      server.closeAllConnections()
+      await new Promise(resolve => server.close(resolve))
+      await database.close()
+    }
+  })
+  afterAll(async () => {
+    await close?.()
+  })
+
+  /** Sends the request head, then (unless `declared`) up to `total` bytes of chunked body until an answer arrives. */
+  async function send(method: string, path: string, total: number, declared?: number): Promise<{ status: number, sent: number, consumed: number }> {
+    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1')
+    let answer = ''
+    socket.on('data', (data: Buffer) => void (answer += data.toString('latin1')))
+    socket.on('error', () => {})
+    await new Promise(resolve => socket.once('connect', resolve))
+    const length = declared === undefined ? 'Transfer-Encoding: chunked' : `Content-Length: ${declared}`
+    socket.write(`${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nZUMO-API-VERSION: 2.0.0\r\nContent-Type: application/json\r\n${length}\r\n\r\n`)
+    const before = consumed.length
+    let sent = 0
+    const chunk = Buffer.alloc(16 * 1024, 0x5B) // '[' again and again: never valid, never read whole
+    while (consumed.length === before && !answer.includes('\r\n\r\n') && (declared !== undefined || sent < total)) {
+      if (declared === undefined) {
+        const flushed = socket.write(`${chunk.length.toString(16)}\r\n`) && socket.write(chunk) && socket.write('\r\n')
+        sent += chunk.length
+        if (!flushed) await new Promise(resolve => socket.once('drain', resolve))
+      }
+      await new Promise(resolve => setTimeout(resolve, declared === undefined ? 0 : 5))
+    }
+    while (!answer.includes('\r\n\r\n')) await new Promise(resolve => setTimeout(resolve, 5))
+    socket.destroy()
+    return { status: Number(answer.split(' ')[1]), sent, consumed: consumed.at(-1)! }
+  }
+
+  it('a chunked body over maxBodySize is a 413 after about the limit, however much more the client would send', async () => {
+    const reply = await send('POST', '/tables/todos', 64 * 1024 * 1024)
+    console.info(`413 for a ${LIMIT}-byte limit after ${reply.consumed} bytes received (client had written ${reply.sent} body bytes)`)
+    expect(reply.status).toBe(413)
+    expect(reply.sent).toBeLessThan(64 * 1024 * 1024)
+    expect(reply.consumed).toBeGreaterThan(LIMIT)
+    expect(reply.consumed).toBeLessThan(LIMIT + 256 * 1024)
+  })
+
+  it('a batch body over maxBatchBodySize is a 413 after about that limit', async () => {
+    const reply = await send('POST', '/tables/$batch', 64 * 1024 * 1024)
+    expect(reply.status).toBe(413)
+    expect(reply.consumed).toBeGreaterThan(2 * LIMIT)
+    expect(reply.consumed).toBeLessThan(2 * LIMIT + 256 * 1024)
+  })
+
+  it('a declared Content-Length over the limit is a 413 before any of the body arrives', async () => {
+    for (const [method, path] of [['POST', '/tables/todos'], ['PATCH', '/tables/todos/some-id'], ['PUT', '/tables/todos/some-id'], ['POST', '/tables/$batch']] as const) {
+      const reply = await send(method, path, 0, 1024 * 1024 * 1024)
+      expect(reply.status).toBe(413)
+      expect(reply.sent).toBe(0)
+      expect(reply.consumed).toBeLessThan(1024)
+    }
   })
 })
