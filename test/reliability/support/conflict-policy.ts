@@ -30,3 +30,12 @@ export function conflictPolicy(conflict: ConflictRecord): Resolution {
   if (theirs && !theirs.deleted && typeof theirs.n === 'number' && typeof mine.n === 'number') item.n = Math.max(theirs.n, mine.n)
   return { choice: 'merge', item }
 }
+
+/**
+ * Whether the Node devices' conflict handler leaves this conflict for "the user" (a quarter of the rows, by another
+ * hash): it stays recorded, the device may keep writing the row, and the engine resolves it later with
+ * `conflictPolicy` through `SimClient.resolve`.
+ */
+export function deferredConflict(conflict: ConflictRecord): boolean {
+  return hash32(`defer/${conflict.table}/${conflict.itemId}`) % 4 === 0
+}

@@ -1,4 +1,6 @@
 import { isOfflineSyncError } from '../../../src/runtime/core/errors'
+import type { ConflictRecord, Resolution } from '../../../src/runtime/core/sync/contract'
+import { conflictPolicy } from './conflict-policy'
 import type { FaultProxy } from './fault-proxy'
 import type { Ledger } from './ledger'
 import type { Prng } from './prng'
@@ -33,11 +35,12 @@ export interface ActionCounts {
   pushedOperations: number
   pulls: number
   pullsFailed: number
+  restarts: number
 }
 
 export const emptyCounts = (): ActionCounts => ({
   insert: 0, update: 0, delete: 0, refused: 0, offline: 0, online: 0,
-  pushes: 0, pushesStopped: 0, pushesFailed: 0, pushedOperations: 0, pulls: 0, pullsFailed: 0,
+  pushes: 0, pushesStopped: 0, pushesFailed: 0, pushedOperations: 0, pulls: 0, pullsFailed: 0, restarts: 0,
 })
 
 export interface ActionContext {
@@ -47,6 +50,8 @@ export interface ActionContext {
   shared: string[]
   /** Something that must not happen (an unexpected error): the run fails with it. */
   problem: (message: string) => void
+  /** Records a resolution in the ledger and the counts (the devices' handlers report theirs the same way). */
+  onResolved: (device: string) => (conflict: ConflictRecord, resolution: Resolution) => void
 }
 
 /** Errors a write may meet by design: the row was removed here (by a pull, or my delete), or its delete is queued. */
@@ -131,14 +136,46 @@ export async function pull(device: Device, ctx: ActionContext, queryName: string
   }
 }
 
+/** "The user" resolves the conflicts the device's handler left (the policy decides); true when there were some. */
+export async function resolveLeftovers(device: Device, ctx: ActionContext): Promise<boolean> {
+  const conflicts = await device.sim.conflicts()
+  for (const conflict of conflicts) {
+    const resolution = conflictPolicy(conflict)
+    try {
+      await device.sim.resolve(conflict.id, resolution)
+    }
+    catch (error) {
+      ctx.problem(`${device.sim.name}: resolving ${conflict.table}/${conflict.itemId} failed: ${describe(error)}`)
+      continue
+    }
+    ctx.onResolved(device.sim.name)(conflict, resolution)
+  }
+  return conflicts.length > 0
+}
+
+async function restart(device: Device, ctx: ActionContext): Promise<void> {
+  if (!device.sim.restart) return
+  try {
+    await device.sim.restart()
+    ctx.counts.restarts += 1
+  }
+  catch (error) {
+    ctx.problem(`${device.sim.name}: restart failed: ${describe(error)}`)
+  }
+}
+
 /** The device's next random action (its own PRNG decides). */
 export async function act(device: Device, ctx: ActionContext): Promise<void> {
   const { prng } = device
   const roll = prng.next()
+  // local actions, online or not: "the user" settles the conflicts left to them, the app restarts
+  if (prng.chance(0.04)) return void await resolveLeftovers(device, ctx)
+  if (prng.chance(0.01)) return restart(device, ctx)
   if (device.down) {
     if (roll < 0.2) return goOnline(device, ctx.counts)
     // the app believes it is online: its syncs meet a closed network
-    if (device.online && roll < 0.3) return roll < 0.25 ? push(device, ctx) : pull(device, ctx, prng.pick(Object.keys(SIM_QUERIES)))
+    if (device.online && roll < 0.25) return push(device, ctx)
+    if (device.online && roll < 0.3) return void await pull(device, ctx, prng.pick(Object.keys(SIM_QUERIES)))
     return write(device, ctx, roll < 0.5 ? 'insert' : roll < 0.85 ? 'update' : 'delete')
   }
   if (roll < 0.05) return goOffline(device, ctx.counts)

@@ -1,8 +1,8 @@
 import { BATCH_HEADER } from '../../../src/runtime/core/protocol/batch'
 import type { ConflictRecord, Resolution } from '../../../src/runtime/core/sync/contract'
-import { act, emptyCounts, goOnline, pull, push, type ActionContext, type ActionCounts, type Device } from './convergence-actions'
+import { act, emptyCounts, goOnline, pull, push, resolveLeftovers, type ActionContext, type ActionCounts, type Device } from './convergence-actions'
 import { checkConvergence } from './convergence-checks'
-import { conflictPolicy } from './conflict-policy'
+import { conflictPolicy, deferredConflict } from './conflict-policy'
 import { FAULT_KINDS, startFaultProxy, type FaultKind, type FaultRates } from './fault-proxy'
 import { createLedger } from './ledger'
 import { nodeSimClient } from './node-sim-client'
@@ -68,7 +68,6 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
   const counts = emptyCounts()
   const conflictsResolved: ConvergenceReport['conflictsResolved'] = { client: 0, server: 0, merge: 0, discard: 0 }
   const problems: string[] = []
-  const ctx: ActionContext = { ledger, counts, shared: [], problem: message => void problems.push(message) }
   const server = options.server ?? await startSimServer()
   if (options.server) await server.reset()
   const devices: Device[] = []
@@ -81,10 +80,12 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
     }
   }
 
+  const ctx: ActionContext = { ledger, counts, shared: [], problem: message => void problems.push(message), onResolved }
+
   try {
     // Node devices: every other one speaks v3; two in four never see the batch announcement (one request per operation)
     const factories = [
-      ...Array.from({ length: options.clients ?? 8 }, (_, n) => ({ name: `c${n + 1}`, factory: nodeSimClient({ apiVersion: n % 2 ? '3.0.0' : '2.0.0' }), oneByOne: n % 4 >= 2 })),
+      ...Array.from({ length: options.clients ?? 8 }, (_, n) => ({ name: `c${n + 1}`, factory: nodeSimClient({ apiVersion: n % 2 ? '3.0.0' : '2.0.0', defer: deferredConflict }), oneByOne: n % 4 >= 2 })),
       ...(options.extraDevices ?? []).map(device => ({ ...device, oneByOne: false })),
     ]
     for (const { name, factory, oneByOne } of factories) {
@@ -126,12 +127,7 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
       rounds += 1
       quiet = true
       for (const device of devices) {
-        for (const conflict of await device.sim.conflicts()) {
-          const resolution = conflictPolicy(conflict)
-          onResolved(device.sim.name)(conflict, resolution)
-          await device.sim.resolve(conflict.id, resolution)
-          quiet = false
-        }
+        if (await resolveLeftovers(device, ctx)) quiet = false
         const before = counts.pushedOperations
         const failedBefore = counts.pushesFailed + counts.pushesStopped
         await push(device, ctx)

@@ -97,6 +97,11 @@ export interface SimClient {
   conflicts: () => Promise<ConflictRecord[]>
   /** Resolves a left-over conflict (the engine passes the policy's choice and reports it to the ledger itself). */
   resolve: (conflictId: string, resolution: Resolution) => Promise<void>
+  /**
+   * Optional: closes the device and opens it again on the same local database (a reloaded page, a restarted app),
+   * keeping its online state. The engine restarts devices that have it at random.
+   */
+  restart?: () => Promise<void>
   /** Stops the context and closes the store. */
   dispose: () => Promise<void>
 }
