@@ -4,8 +4,9 @@ import * as errors from '../../../src/runtime/core/errors'
 type AnyErrorClass = new (...args: unknown[]) => errors.OfflineSyncError
 
 /** Every error class of the module but the base class. */
-const classes = Object.entries(errors).filter((entry): entry is [string, AnyErrorClass] =>
-  typeof entry[1] === 'function' && entry[1].prototype instanceof errors.OfflineSyncError)
+const classes: [string, AnyErrorClass][] = Object.entries(errors as Record<string, unknown>)
+  .filter(([, value]) => typeof value === 'function' && value.prototype instanceof errors.OfflineSyncError)
+  .map(([name, value]) => [name, value as AnyErrorClass])
 
 describe('typed errors', () => {
   it('covers every class', () => {
