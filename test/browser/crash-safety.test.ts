@@ -13,7 +13,7 @@ import type { WatermarkRecord } from '../../src/runtime/core/sync/contract'
 import { startChromium, type ChromiumProcess } from './support/chromium-process'
 import { buildFixtureApp, startFixtureServer } from './support/fixture-app'
 import { ITEMS, ITEMS_QUERY, NOTES } from './support/fixture-tables'
-import { countStore, readStores } from './support/indexeddb'
+import { countStore, holdStore, readStores } from './support/indexeddb'
 import type { OfflineSyncWindow } from './support/page-api'
 import { watchErrors } from './support/playground'
 import { seedFixtureDatabase } from './support/seed-fixture'
@@ -29,7 +29,7 @@ const CHAINS = 1500
 const CONCURRENCY = 200
 /** The page dies once this many writes were acknowledged (of about 3,400). */
 const KILL_AFTER_WRITES = 600
-/** The pull is held at this page request (1-based): the page dies once the pages before it are stored. */
+/** The pull is held at this page request (1-based): the page dies while writing it, once the pages before it are stored. */
 const HELD_PAGE = 8
 const PAGE_SIZE = 100
 
@@ -258,22 +258,35 @@ describe('a page that dies in the middle of a pull', () => {
     let chromium = await startChromium(userDataDir)
     try {
       let page = await openApp(chromium.context)
-      // the pull's page requests: the HELD_PAGE-th waits until the test lets it go
+      // the pull's page requests: from the HELD_PAGE-th on, each waits until the test lets it go
       let requests = 0
       let release: (() => void) | undefined
       const held = new Promise<void>(resolve => (release = resolve))
+      let nextRequested: (() => void) | undefined
+      const afterHeld = new Promise<void>(resolve => (nextRequested = resolve))
       const handler = async (route: Route) => {
-        if (route.request().method() === 'GET' && ++requests === HELD_PAGE) await held
+        if (route.request().method() === 'GET') {
+          const n = ++requests
+          if (n > HELD_PAGE) {
+            nextRequested!()
+            return // never answered: the page dies first
+          }
+          if (n === HELD_PAGE) await held
+        }
         await route.continue().catch(() => {})
       }
       const isItems = (url: URL) => url.pathname === `/tables/${ITEMS}`
       await chromium.context.route(isItems, handler)
       void page.evaluate(([table, query]) => (window as unknown as OfflineSyncWindow).__offlineSync.context.pull(table, query), [ITEMS, ITEMS_QUERY] as const).catch(() => {})
 
-      // the pages before the held one are stored; then the held page goes on its way and the page dies at once,
-      // while that page may be arriving or being written
+      // the pages before the held one are stored. Then a transaction of the test holds the rows' store, the held
+      // page goes on its way, and once the pull asks for the page after it (so it has the held page in hand and
+      // writes it next: that write is issued but waits behind the test's transaction), the page dies.
       await expect.poll(() => countStore(page, DATABASE, ITEMS), { timeout: 30_000, interval: 20 }).toBe((HELD_PAGE - 1) * PAGE_SIZE)
+      await holdStore(page, DATABASE, ITEMS)
       release!()
+      await afterHeld
+      await new Promise(resolve => setTimeout(resolve, 500))
       chromium = await crash(kill, page, chromium, userDataDir)
       await chromium.context.unroute(isItems, handler).catch(() => {})
 
@@ -281,9 +294,8 @@ describe('a page that dies in the middle of a pull', () => {
       page = await openApp(chromium.context, errors)
       const stored = await readStores(page, DATABASE, [ITEMS, '_watermarks'])
       const ids = new Set(stored[ITEMS]!.map(row => String(row.id)))
-      // mid-way: some rows, not all
-      expect(ids.size).toBeGreaterThanOrEqual((HELD_PAGE - 1) * PAGE_SIZE)
-      expect(ids.size).toBeLessThan(ITEMS_COUNT)
+      // mid-way: the pages written before the held one, nothing of the one whose write was cut off
+      expect(ids.size).toBe((HELD_PAGE - 1) * PAGE_SIZE)
       const watermarks = stored._watermarks as unknown as WatermarkRecord[]
       expect(watermarks.map(record => record.id)).toEqual([`${ITEMS}/${ITEMS_QUERY}`])
       await expectWatermarksCovered(watermarks, ids)

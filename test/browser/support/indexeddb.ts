@@ -42,3 +42,28 @@ export function countStore(page: Page, name: string, store: string): Promise<num
     }
   }), [name, store] as const)
 }
+
+/**
+ * Opens a readwrite transaction on object store `store` of database `name` in the page and keeps it alive (it asks
+ * for a missing key again on every answer) until the page dies: every other readwrite transaction whose scope
+ * includes `store` waits behind it, so a write the app starts meanwhile is issued but never committed. Resolves
+ * once the transaction holds the store.
+ */
+export function holdStore(page: Page, name: string, store: string): Promise<void> {
+  return page.evaluate(([name, store]) => new Promise<void>((resolve, reject) => {
+    const request = indexedDB.open(name)
+    request.onerror = () => reject(request.error)
+    request.onsuccess = () => {
+      const tx = request.result.transaction(store, 'readwrite')
+      tx.onerror = () => reject(tx.error)
+      const objects = tx.objectStore(store)
+      const spin = () => {
+        objects.get('\u0000 a key no row has').onsuccess = () => {
+          resolve()
+          spin()
+        }
+      }
+      spin()
+    }
+  }), [name, store] as const)
+}
