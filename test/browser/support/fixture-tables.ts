@@ -8,8 +8,6 @@ export const NOTES = 'notes'
 export const ITEMS = 'items'
 /** The named, incremental query that pulls every row of `items`. */
 export const ITEMS_QUERY = 'items'
-/** A second named query on `items` (a filter), so a pull stores two watermarks of one table. */
-export const EVEN_QUERY = 'evenItems'
 
 /** The sync tables of test/fixtures/reliability: those of the crash tests and those of the convergence suite. */
 export const FIXTURE_TABLES: TablesDefinition = {
@@ -21,6 +19,5 @@ export const FIXTURE_TABLES: TablesDefinition = {
 /** Its named queries. */
 export const FIXTURE_QUERIES: Record<string, NamedQuery> = {
   [ITEMS_QUERY]: { table: ITEMS },
-  [EVEN_QUERY]: { table: ITEMS, filter: 'even eq true' },
   ...SIM_QUERIES,
 }
