@@ -1,9 +1,16 @@
 import type { SyncClient } from '../../../src/runtime/core/sync-client'
 import type { SyncContext } from '../../../src/runtime/core/sync/context'
 import type { ConflictRecord, Resolution } from '../../../src/runtime/core/sync/contract'
+import type { StorageInfo } from '../../../src/runtime/browser/storage-manager'
 
-/** The window of a test/fixtures/reliability page once it is ready (`[data-ready="true"]`): the app's own client and context. */
-export type OfflineSyncWindow = Window & { __offlineSync: { client: SyncClient, context: SyncContext } }
+/** What a page test reads of the app's `useSyncStore()`. */
+export interface PageStore {
+  storage: StorageInfo
+  refreshStorage: () => Promise<StorageInfo>
+}
+
+/** The window of a test/fixtures/reliability page once it is ready (`[data-ready="true"]`): the app's own client, context and store. */
+export type OfflineSyncWindow = Window & { __offlineSync: { client: SyncClient, context: SyncContext, store: PageStore } }
 
 /** What a convergence test sets on the page (see test/fixtures/reliability/app/plugins/sim.client.ts). */
 export type SimWindow = OfflineSyncWindow & {
