@@ -42,6 +42,8 @@ beforeAll(async () => {
     launchChromium(),
   ])
   context = await browser.newContext({ viewport: { width: 1280, height: 1000 } })
+  // the first page load waits for Vite to transform the app (and to optimise its dependencies) on a busy machine
+  context.setDefaultNavigationTimeout(150_000)
   await openDevtoolsOnLoad(context)
   context.on('response', (response) => {
     const url = response.url()
@@ -71,9 +73,13 @@ async function view(name: 'queue' | 'conflicts' | 'tables' | 'status') {
   await panel.getByTestId(`view-${name}`).waitFor()
 }
 
-/** The DevTools frame as it shows now (the tab's bar and the panel), as the README shows it. */
+/**
+ * The DevTools frame as it shows now (its sidebar and the panel) for the README, without its bottom edge, where
+ * DevTools' floating button overlaps it.
+ */
 async function screenshot(name: string) {
-  await devtoolsFrame(page).screenshot({ path: join(IMAGES, `devtools-${name}.png`) })
+  const box = (await devtoolsFrame(page).boundingBox())!
+  await page.screenshot({ path: join(IMAGES, `devtools-${name}.png`), clip: { ...box, height: box.height - 16 } })
 }
 
 function queueRows() {
