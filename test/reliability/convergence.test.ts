@@ -13,7 +13,7 @@ describe('convergence under injected faults', () => {
   it('8 devices converge: equal to the server, no write lost, no queue or conflict left', async () => {
     const seed = seedFromEnv('CONVERGENCE_SEED')
     const concurrency = Number(process.env.CONVERGENCE_CONCURRENCY ?? 3)
-    const report = await runConvergence({ seed, clients: 8, actions: 600, concurrency })
+    const report = await runConvergence({ seed, clients: 8, actions: 1000, concurrency })
     const text = formatReport(report, `CONVERGENCE_SEED=${seed} CONVERGENCE_CONCURRENCY=${concurrency} npx vitest run --project reliability test/reliability/convergence.test.ts`)
     if (report.problems.length || process.env.CONVERGENCE_REPORT) console.error(text)
     expect(report.problems, text).toEqual([])

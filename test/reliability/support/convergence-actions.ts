@@ -18,6 +18,10 @@ export interface Device {
   /** Ids this device inserted into `own` (only it writes them). */
   readonly own: string[]
   tokens: number
+  /** Ids of `shared` rows this device holds, as its last successful pull left them, plus its own writes since. */
+  known: Set<string>
+  /** A push or pull under way in the background: the device goes on writing meanwhile, as an app does. */
+  syncing?: Promise<void>
 }
 
 /** What the devices did, summed over the run. */
@@ -52,6 +56,8 @@ export interface ActionContext {
   problem: (message: string) => void
   /** Records a resolution in the ledger and the counts (the devices' handlers report theirs the same way). */
   onResolved: (device: string) => (conflict: ConflictRecord, resolution: Resolution) => void
+  /** Syncs run in the background while the device's next actions (writes) go on; off: each action is awaited. */
+  overlap: boolean
 }
 
 /** Errors a write may meet by design: the row was removed here (by a pull, or my delete), or its delete is queued. */
@@ -61,8 +67,15 @@ const expectedSyncError = (error: unknown) => isOfflineSyncError(error, 'NETWORK
   || (isOfflineSyncError(error, 'HTTP') && error.status >= 500)
 
 const describe = (error: unknown) => error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-/** Writes go to the rows inserted last: a small hot set, so devices meet on the same rows (conflicts). */
-const recent = (ids: string[]) => ids.slice(-24)
+/**
+ * The rows an update or delete picks from: the device's own rows inserted last, or the `shared` rows inserted last
+ * that the device holds (a small hot set, so devices meet on the same rows: conflicts).
+ */
+function pool(device: Device, ctx: ActionContext, table: string): string[] {
+  if (table === OWN) return device.own.slice(-24)
+  const hot = ctx.shared.slice(-48).filter(id => device.known.has(id)).slice(-16)
+  return hot.length ? hot : ctx.shared.slice(-24)
+}
 
 export async function goOnline(device: Device, counts: ActionCounts): Promise<void> {
   device.proxy.setDown(false)
@@ -91,9 +104,9 @@ async function write(device: Device, ctx: ActionContext, kind: 'insert' | 'updat
   let id: string
   if (kind === 'insert') id = `${sim.name}-${table}-${device.tokens}`
   else {
-    const pool = recent(table === SHARED ? ctx.shared : device.own)
-    if (!pool.length) return
-    id = prng.pick(pool)
+    const ids = pool(device, ctx, table)
+    if (!ids.length) return
+    id = prng.pick(ids)
   }
   try {
     if (kind === 'insert') await sim.insert(table, { id, ...values, author: sim.name })
@@ -105,6 +118,7 @@ async function write(device: Device, ctx: ActionContext, kind: 'insert' | 'updat
     return ctx.problem(`${sim.name}: ${kind} ${table}/${id} failed: ${describe(error)}`)
   }
   if (kind === 'insert') (table === SHARED ? ctx.shared : device.own).push(id)
+  if (table === SHARED && kind !== 'update') device.known[kind === 'insert' ? 'add' : 'delete'](id)
   ctx.ledger.write({ client: sim.name, table, id, kind, token: kind === 'delete' ? undefined : token })
   ctx.counts[kind] += 1
 }
@@ -126,7 +140,9 @@ export async function push(device: Device, ctx: ActionContext): Promise<void> {
 export async function pull(device: Device, ctx: ActionContext, queryName: string): Promise<boolean> {
   ctx.counts.pulls += 1
   try {
-    await device.sim.pull(SIM_QUERIES[queryName]!.table, queryName)
+    const table = SIM_QUERIES[queryName]!.table
+    await device.sim.pull(table, queryName)
+    if (table === SHARED) device.known = new Set((await device.sim.snapshot())[SHARED]!.map(row => row.id))
     return true
   }
   catch (error) {
@@ -153,8 +169,25 @@ export async function resolveLeftovers(device: Device, ctx: ActionContext): Prom
   return conflicts.length > 0
 }
 
+/** Waits for the devices' background syncs. */
+export async function settleSyncs(devices: Device[]): Promise<void> {
+  await Promise.all(devices.map(device => device.syncing))
+}
+
+/** Runs a push or pull: in the background when overlapping (one at a time per device), else awaited. */
+function sync(device: Device, ctx: ActionContext, run: () => Promise<unknown>): Promise<void> {
+  const task: Promise<void> = run().then(() => {}).finally(() => {
+    if (device.syncing === task) device.syncing = undefined
+  })
+  if (!ctx.overlap) return task
+  device.syncing = task
+  return Promise.resolve()
+}
+
 async function restart(device: Device, ctx: ActionContext): Promise<void> {
   if (!device.sim.restart) return
+  // a restart in the middle of a push is the crash-safety suite's subject; here the app restarts between syncs
+  await device.syncing
   try {
     await device.sim.restart()
     ctx.counts.restarts += 1
@@ -168,20 +201,22 @@ async function restart(device: Device, ctx: ActionContext): Promise<void> {
 export async function act(device: Device, ctx: ActionContext): Promise<void> {
   const { prng } = device
   const roll = prng.next()
+  const query = () => prng.pick(Object.keys(SIM_QUERIES))
   // local actions, online or not: "the user" settles the conflicts left to them, the app restarts
   if (prng.chance(0.04)) return void await resolveLeftovers(device, ctx)
   if (prng.chance(0.01)) return restart(device, ctx)
   if (device.down) {
     if (roll < 0.2) return goOnline(device, ctx.counts)
     // the app believes it is online: its syncs meet a closed network
-    if (device.online && roll < 0.25) return push(device, ctx)
-    if (device.online && roll < 0.3) return void await pull(device, ctx, prng.pick(Object.keys(SIM_QUERIES)))
+    if (device.online && !device.syncing && roll < 0.25) return sync(device, ctx, () => push(device, ctx))
+    if (device.online && !device.syncing && roll < 0.3) return sync(device, ctx, () => pull(device, ctx, query()))
     return write(device, ctx, roll < 0.5 ? 'insert' : roll < 0.85 ? 'update' : 'delete')
   }
   if (roll < 0.05) return goOffline(device, ctx.counts)
   if (roll < 0.25) return write(device, ctx, 'insert')
-  if (roll < 0.55) return write(device, ctx, 'update')
+  // a sync chosen while one is under way: an update instead
+  if (roll < 0.55 || (roll >= 0.65 && device.syncing)) return write(device, ctx, 'update')
   if (roll < 0.65) return write(device, ctx, 'delete')
-  if (roll < 0.82) return push(device, ctx)
-  await pull(device, ctx, prng.pick(Object.keys(SIM_QUERIES)))
+  if (roll < 0.82) return sync(device, ctx, () => push(device, ctx))
+  return sync(device, ctx, () => pull(device, ctx, query()))
 }

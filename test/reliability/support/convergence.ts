@@ -1,6 +1,6 @@
 import { BATCH_HEADER } from '../../../src/runtime/core/protocol/batch'
 import type { ConflictRecord, Resolution } from '../../../src/runtime/core/sync/contract'
-import { act, emptyCounts, goOnline, pull, push, resolveLeftovers, type ActionContext, type ActionCounts, type Device } from './convergence-actions'
+import { act, emptyCounts, goOnline, pull, push, resolveLeftovers, settleSyncs, type ActionContext, type ActionCounts, type Device } from './convergence-actions'
 import { checkConvergence } from './convergence-checks'
 import { conflictPolicy, deferredConflict } from './conflict-policy'
 import { FAULT_KINDS, startFaultProxy, type FaultKind, type FaultRates } from './fault-proxy'
@@ -22,7 +22,10 @@ export interface ConvergenceOptions {
   durationMs?: number
   /** Fault rates of every device's proxy during the random phase (0 in the final phase). */
   rates?: FaultRates
-  /** Devices acting at once per tick; 1 runs them one at a time (then a seed replays the run exactly). @default 3 */
+  /**
+   * Devices acting at once per tick; above 1 a device's push or pull also runs in the background while its next
+   * actions (writes) go on. 1 runs everything one at a time: then a seed replays the run exactly. @default 3
+   */
   concurrency?: number
   /** Rounds of the final phase before it gives up on quiet. @default 12 */
   finalRounds?: number
@@ -80,7 +83,7 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
     }
   }
 
-  const ctx: ActionContext = { ledger, counts, shared: [], problem: message => void problems.push(message), onResolved }
+  const ctx: ActionContext = { ledger, counts, shared: [], problem: message => void problems.push(message), onResolved, overlap: (options.concurrency ?? 3) > 1 }
 
   try {
     // Node devices: every other one speaks v3; two in four never see the batch announcement (one request per operation)
@@ -93,7 +96,7 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
       const proxy = await startFaultProxy({ target: server.harness.url, seed: prng.fork(`proxy:${name}`).seed, rates, stripResponseHeaders })
       try {
         const sim = await factory({ name, baseUrl: `${proxy.url}/tables`, tables: SIM_TABLES, queries: SIM_QUERIES, resolveConflict: conflictPolicy, onResolved: onResolved(name) })
-        devices.push({ sim, proxy, prng: prng.fork(`device:${name}`), online: true, down: false, own: [], tokens: 0 })
+        devices.push({ sim, proxy, prng: prng.fork(`device:${name}`), online: true, down: false, own: [], known: new Set(), tokens: 0 })
       }
       catch (error) {
         await proxy.close()
@@ -116,6 +119,7 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
     }
 
     // final phase: faults off, everyone online, sync until a round where no push sent anything and every pull worked
+    await settleSyncs(devices)
     for (const device of devices) {
       device.proxy.setRates({})
       await goOnline(device, counts)
@@ -160,6 +164,7 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
     }
   }
   finally {
+    await settleSyncs(devices)
     for (const device of devices) {
       await device.sim.dispose().catch(() => {})
       await device.proxy.close()

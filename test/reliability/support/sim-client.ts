@@ -73,8 +73,9 @@ export interface SimClientSetup {
 }
 
 /**
- * One simulated device: its own local store, sync context and proxy. Calls are made one at a time per device (the
- * engine awaits each before the next); writes reject with the store's typed errors (e.g. `ItemNotFoundError` when
+ * One simulated device: its own local store, sync context and proxy. Writes may be made while a push or pull of the
+ * same device is under way (as in an app); two pushes or pulls of one device never overlap, and `restart` and
+ * `dispose` are only called while none runs (`snapshot` also right after a pull, while writes may go on). Writes reject with the store's typed errors (e.g. `ItemNotFoundError` when
  * a pull removed the row: the engine then counts the write as not made). Network calls reject with `OfflineError`
  * while offline; other failures (network faults) may reject or resolve with `stopped`: both are fine.
  */
