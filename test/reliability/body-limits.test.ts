@@ -79,28 +79,36 @@ describe('deeply nested JSON bodies', () => {
 })
 
 /**
- * Oversized bodies are refused after reading at most about the limit: the service's own server counts the bytes
- * its socket had received when the answer was written (`socket.bytesRead`), while the client keeps sending.
+ * Bodies refused early, on a server of the service's own that records, when each answer is written, the bytes its
+ * socket had received (`socket.bytesRead`) and the status: oversized bodies are refused after about the limit while
+ * the client keeps sending; bodies cut short are the client's failure.
  */
-describe('oversized bodies', () => {
+describe('oversized and cut-short bodies', () => {
   const LIMIT = 64 * 1024
   const consumed: number[] = []
+  const answered: number[] = []
+  const logged: unknown[] = []
   let server: Server
   let close: () => Promise<void>
+  let snapshot: () => Promise<unknown[]>
 
   beforeAll(async () => {
     const database = await openDatabase({ dataDir: 'memory://' })
-    const service = createTableService({ tables: TABLES, db: database.db, maxBodySize: LIMIT, maxBatchBodySize: 2 * LIMIT })
+    const service = createTableService({ tables: TABLES, db: database.db, maxBodySize: LIMIT, maxBatchBodySize: 2 * LIMIT, logError: error => void logged.push(error) })
     await migrate(database.db, service.tables.values())
     // the socket as the request arrived: a request stream destroyed mid-body lets go of it
     const sockets = new WeakMap<object, Socket>()
     const app = createApp({
       onRequest: event => void sockets.set(event.node.req, event.node.req.socket),
-      onBeforeResponse: event => void consumed.push(sockets.get(event.node.req)!.bytesRead),
+      onBeforeResponse: (event) => {
+        consumed.push(sockets.get(event.node.req)!.bytesRead)
+        answered.push(event.node.res.statusCode)
+      },
     })
     app.use(createRouter().use('/tables/:table', service.handler).use('/tables/:table/:id', service.handler))
     server = createServer(toNodeListener(app))
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    snapshot = () => database.db.selectFrom('todos').selectAll().execute()
     close = async () => {
       server.closeAllConnections()
       await new Promise(resolve => server.close(resolve))
@@ -159,5 +167,27 @@ describe('oversized bodies', () => {
       expect(reply.sent).toBe(0)
       expect(reply.consumed).toBeLessThan(1024)
     }
+  })
+
+  it('a body the client cuts short (the connection closes before its end) is a 400 of the service: nothing logged, nothing written', async () => {
+    const before = await snapshot()
+    const cases = [
+      ['POST /tables/todos', 'Content-Length: 100', '{"text":"cut'],
+      ['PATCH /tables/todos/some-id', 'Content-Length: 100', '{"text":'],
+      ['POST /tables/$batch', 'Content-Length: 500', '{"operations":[{"table":"todos"'],
+      ['POST /tables/todos', 'Transfer-Encoding: chunked', '5\r\n{"tex'],
+    ]
+    for (const [request, framing, partial] of cases) {
+      const count = answered.length
+      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1')
+      socket.on('error', () => {})
+      await new Promise(resolve => socket.once('connect', resolve))
+      socket.end(`${request} HTTP/1.1\r\nHost: 127.0.0.1\r\nZUMO-API-VERSION: 2.0.0\r\nContent-Type: application/json\r\n${framing}\r\n\r\n${partial}`)
+      while (answered.length === count) await new Promise(resolve => setTimeout(resolve, 5))
+      socket.destroy()
+      expect(answered.at(-1), `${request} ${framing}`).toBe(400)
+    }
+    expect(logged).toEqual([])
+    expect(await snapshot()).toEqual(before)
   })
 })

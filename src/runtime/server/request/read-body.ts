@@ -6,7 +6,7 @@ export function tooLarge(maxBytes: number): SyncHttpError {
   return new SyncHttpError(413, `The request body is larger than ${maxBytes} bytes`)
 }
 
-async function readLimited(event: H3Event, maxBytes: number): Promise<Buffer> {
+async function readUpTo(event: H3Event, maxBytes: number): Promise<Buffer> {
   const declared = getRequestHeader(event, 'content-length')
   if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes)
   const req = event.node?.req
@@ -25,6 +25,21 @@ async function readLimited(event: H3Event, maxBytes: number): Promise<Buffer> {
   const buffer = body === undefined ? Buffer.alloc(0) : Buffer.from(body)
   if (buffer.length > maxBytes) throw tooLarge(maxBytes)
   return buffer
+}
+
+/**
+ * The body, up to `maxBytes` (413 beyond). A body the client cut short (the connection closed or broke before its
+ * end: Node's `aborted`) is the client's failure, a 400, not one of ours to log as a 500.
+ */
+async function readLimited(event: H3Event, maxBytes: number): Promise<Buffer> {
+  try {
+    return await readUpTo(event, maxBytes)
+  }
+  catch (error) {
+    const req = event.node?.req
+    if (!(error instanceof SyncHttpError) && req && !req.complete) throw badRequest('The request body was cut short: the connection closed before its end')
+    throw error
+  }
 }
 
 /** Whether JSON text nests arrays and objects deeper than `max` (brackets inside strings do not count). One pass, no recursion. */
