@@ -7,6 +7,8 @@ import { DEVTOOLS_DEV_PORT } from './src/runtime/devtools/contract'
 export default defineNuxtConfig({
   // its own id: the panel is a second Nuxt app in the same browser as the app it inspects
   appId: 'offline-sync-devtools',
+  // `nuxi dev` of the panel builds apart: the root .nuxt holds the types `nuxt-module-build prepare` writes for src/
+  $development: { buildDir: 'node_modules/.cache/offline-sync-panel/.nuxt' },
   ssr: false,
   devtools: { enabled: false },
   app: { baseURL: '/__offline-sync/' },

@@ -55,7 +55,7 @@ const CONNECT_GRACE_MS = 1500
 /** How often a missing or changed app is looked for again. */
 const POLL_MS = 1000
 /** Least time between the starts of two snapshot reads (a pull of many pages fires many changes). */
-const MIN_READ_GAP_MS = 150
+const MIN_READ_GAP_MS = 250
 
 function isHostApp(value: unknown): value is HostApp {
   return typeof value === 'object' && value !== null && typeof (value as { hook?: unknown }).hook === 'function'

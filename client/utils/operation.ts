@@ -19,6 +19,6 @@ export function countByState(operations: readonly QueuedOperation[]): Record<Ope
 
 /** The operation's own fields for the detail pane: everything but the delete's row snapshot (shown on its own). */
 export function operationFields(operation: QueuedOperation): Record<string, unknown> {
-  const { item: _item, ...fields } = operation
-  return fields
+  const { item: _item, seq, ...fields } = operation
+  return { seq, ...fields }
 }
