@@ -1,7 +1,8 @@
 // Builds test/fixtures/reliability once per change of its inputs, and starts its Nitro server in its own process.
 import { spawn } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { createHash, randomUUID } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startServerProcess, type ServerProcess } from '../../concurrency/server-process'
@@ -9,7 +10,6 @@ import { startServerProcess, type ServerProcess } from '../../concurrency/server
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 export const FIXTURE = join(ROOT, 'test/fixtures/reliability')
 const OUTPUT = join(FIXTURE, '.output')
-const STAMP = join(OUTPUT, 'build-inputs.sha256')
 /** What the build reads of this repository (beside node_modules, covered by the lock file). */
 const INPUTS = ['src', 'test/fixtures/reliability', 'test/browser/support/fixture-tables.ts', 'test/browser/support/page-api.ts',
   'test/reliability/support/sim-client.ts', 'package-lock.json']
@@ -30,27 +30,50 @@ function inputsHash(): string {
 }
 
 /**
- * `nuxi build` of the fixture, unless its `.output` (git-ignored) was built from the same inputs: the crash and
- * convergence files share one build per change. Resolves with the server entry.
+ * The fixture built from the current inputs: `.output/<hash of the inputs>/` (git-ignored), built by `nuxi build`
+ * unless a build of the same inputs is there, so the crash and convergence files share one build per change. A
+ * build goes to folders of its own and is renamed into place only when complete: runs at the same time never see
+ * half a build. Builds older than an hour are removed. Resolves with the server entry.
  */
 export async function buildFixtureApp(): Promise<string> {
-  const entry = join(OUTPUT, 'server/index.mjs')
-  const hash = inputsHash()
-  if (existsSync(entry) && existsSync(STAMP) && readFileSync(STAMP, 'utf8') === hash) return entry
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules/.bin/nuxi'), 'build', FIXTURE], {
-    env: { ...process.env, NUXT_TELEMETRY_DISABLED: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)))
-  child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)))
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject)
-    child.once('exit', resolve)
-  })
-  if (code !== 0) throw new Error(`nuxi build ${FIXTURE} exited with ${code}\n${output}`)
-  writeFileSync(STAMP, hash)
-  return entry
+  const hash = inputsHash().slice(0, 16)
+  const final = join(OUTPUT, hash)
+  const entry = join(final, 'server/index.mjs')
+  if (existsSync(entry)) return entry
+  await mkdir(OUTPUT, { recursive: true })
+  await pruneOldBuilds(hash)
+  const unique = `${process.pid}-${randomUUID()}`
+  const output = join(OUTPUT, `building-${unique}`)
+  const buildDir = join(FIXTURE, '.nuxt', unique)
+  try {
+    const child = spawn(process.execPath, [join(ROOT, 'node_modules/.bin/nuxi'), 'build', FIXTURE], {
+      env: { ...process.env, NUXT_TELEMETRY_DISABLED: '1', RELIABILITY_BUILD_DIR: buildDir, RELIABILITY_OUTPUT_DIR: output },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let log = ''
+    child.stdout.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)))
+    child.stderr.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)))
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject)
+      child.once('exit', resolve)
+    })
+    if (code !== 0 || !existsSync(join(output, 'server/index.mjs'))) throw new Error(`nuxi build ${FIXTURE} exited with ${code}\n${log}`)
+    // another run may have put the same build in place meanwhile: then this one is dropped
+    await rename(output, final).catch(() => undefined)
+    return entry
+  }
+  finally {
+    await rm(output, { recursive: true, force: true })
+    await rm(buildDir, { recursive: true, force: true })
+  }
+}
+
+/** Removes the builds (and unfinished ones) of other inputs that are more than an hour old. */
+async function pruneOldBuilds(keep: string): Promise<void> {
+  for (const name of await readdir(OUTPUT)) {
+    const path = join(OUTPUT, name)
+    if (name !== keep && Date.now() - (await stat(path)).mtimeMs > 3_600_000) await rm(path, { recursive: true, force: true })
+  }
 }
 
 /** The built fixture on 127.0.0.1, its embedded database in `dataDir`; resolves once a table answers. */
