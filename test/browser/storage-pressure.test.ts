@@ -9,12 +9,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServerProcess, type ServerProcess } from '../concurrency/server-process'
 import type { StorageInfo } from '../../src/runtime/browser/storage-manager'
 import { buildFixtureApp } from './support/fixture-app'
-import { NOTES } from './support/fixture-tables'
+import { ITEMS, ITEMS_QUERY, NOTES } from './support/fixture-tables'
 import { readStores } from './support/indexeddb'
 import type { OfflineSyncWindow } from './support/page-api'
 import { launchChromium, watchErrors } from './support/playground'
+import { seedFixtureDatabase } from './support/seed-fixture'
 
 const DATABASE = 'offline-sync-reliability'
+/** Rows of `items` on the server without persistent storage: pages of the fixture's 100. */
+const ITEMS_COUNT = 250
+/** The quota runs out after this many row writes of a pull (its first page). */
+const PUTS_BEFORE_QUOTA = 100
 
 type PersistWindow = OfflineSyncWindow & { __persistCalls: number }
 
@@ -26,9 +31,10 @@ const contexts: BrowserContext[] = []
 let optedIn: ServerProcess
 let optedOut: ServerProcess
 
-async function startFixture(entry: string, persistentStorage: boolean): Promise<ServerProcess> {
+async function startFixture(entry: string, persistentStorage: boolean, items = 0): Promise<ServerProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'offline-sync-storage-'))
   temp.push(dataDir)
+  if (items) await seedFixtureDatabase(dataDir, { items, notes: 0 })
   const server = await startServerProcess(entry, {
     NUXT_OFFLINE_SYNC_DATABASE_DATA_DIR: dataDir,
     NUXT_OFFLINE_SYNC_DATABASE_URL: '',
@@ -41,7 +47,7 @@ async function startFixture(entry: string, persistentStorage: boolean): Promise<
 
 beforeAll(async () => {
   const entry = await buildFixtureApp()
-  ;[optedIn, optedOut] = await Promise.all([startFixture(entry, true), startFixture(entry, false)])
+  ;[optedIn, optedOut] = await Promise.all([startFixture(entry, true), startFixture(entry, false, ITEMS_COUNT)])
   browser = await launchChromium()
 }, 300_000)
 
@@ -164,6 +170,45 @@ describe('a QuotaExceededError from IndexedDB in the page', () => {
     const after = await readStores(page, DATABASE, [NOTES, '_operations'])
     expect(after._operations).toHaveLength(3)
     expect(after[NOTES]).toHaveLength(5)
+    expect(errors).toEqual([])
+  })
+
+  it('a pull whose page write hits the quota: typed error, the page before it stays with its watermark; after a reload the next pull goes on', async () => {
+    const errors: string[] = []
+    const page = await openApp(optedOut, errors)
+    const failure = await page.evaluate(async ([table, query, allowed]) => {
+      const proto = IDBObjectStore.prototype
+      const original = { put: proto.put, add: proto.add }
+      let puts = 0
+      for (const method of ['put', 'add'] as const) {
+        proto[method] = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+          if (this.name === table && ++puts > allowed) throw new DOMException('The quota has been exceeded (test)', 'QuotaExceededError')
+          return original[method].apply(this, args)
+        }
+      }
+      try {
+        await (window as unknown as OfflineSyncWindow).__offlineSync.context.pull(table, query)
+        return 'no error'
+      }
+      catch (error) {
+        const e = error as { name: string, code?: string, reason?: string, quotaExceeded?: boolean }
+        return { name: e.name, code: e.code, reason: e.reason, quotaExceeded: e.quotaExceeded }
+      }
+    }, [ITEMS, ITEMS_QUERY, PUTS_BEFORE_QUOTA] as const)
+    expect(failure).toEqual({ name: 'StorageError', code: 'STORAGE', reason: 'QuotaExceededError', quotaExceeded: true })
+
+    await page.reload()
+    await page.locator('[data-ready="true"]').waitFor()
+    const stored = await readStores(page, DATABASE, [ITEMS, '_watermarks', '_operations'])
+    expect(stored[ITEMS]).toHaveLength(PUTS_BEFORE_QUOTA)
+    expect(stored._watermarks).toHaveLength(1)
+    expect(stored._watermarks![0]!.updatedAt).toBe(stored[ITEMS]!.map(row => row.updatedAt as string).sort().at(-1))
+    expect(stored._operations).toEqual([])
+
+    const next = await page.evaluate(([table, query]) => (window as unknown as OfflineSyncWindow).__offlineSync.context.pull(table, query), [ITEMS, ITEMS_QUERY] as const)
+    // incremental from the stored watermark: the first page is not fetched again
+    expect(next.upserted).toBeLessThan(ITEMS_COUNT)
+    expect((await readStores(page, DATABASE, [ITEMS]))[ITEMS]).toHaveLength(ITEMS_COUNT)
     expect(errors).toEqual([])
   })
 })
