@@ -15,7 +15,8 @@ import { addList, addTodo, editTodo, launchChromium, openPage, selectedListId } 
 // A layer moves the build folder out of the playground and lets DevTools run its commands without asking for a
 // token (it would print one in the terminal). No sync interval: the app syncs on start and on reconnect only.
 const work = mkdtempSync(join(tmpdir(), 'offline-sync-devtools-'))
-const IMAGES = fileURLToPath(new URL('../../docs/images/', import.meta.url))
+/** Set `UPDATE_SCREENSHOTS=1` to write the README's screenshots of the panel; otherwise they go to the temporary folder. */
+const IMAGES = process.env.UPDATE_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../docs/images/', import.meta.url)) : work
 const API = { 'ZUMO-API-VERSION': '2.0.0', 'Content-Type': 'application/json' }
 /** A bound for a sync, a snapshot or a Vite transform on a busy machine, not a speed target. */
 const SOON = { timeout: 30_000 }
@@ -53,8 +54,15 @@ beforeAll(async () => {
   })
   // The pushes this file refuses on purpose (409/412) and the table requests of an offline browser are logged by
   // Chromium as errors; so is Nuxt DevTools' client looking for icons on the internet.
-  page = await openPage(context, dev.url, errors, text => devtoolsNoise(text)
-    || /status of 4(?:09|12)\b.*\/tables\//.test(text) || (/\/tables\//.test(text) && /ERR_INTERNET_DISCONNECTED|request failed/.test(text)))
+  const expected = (text: string) => devtoolsNoise(text)
+    || /status of 4(?:09|12)\b.*\/tables\//.test(text) || (/\/tables\//.test(text) && /ERR_INTERNET_DISCONNECTED|request failed/.test(text))
+  try {
+    // until `load` only: DevTools' client keeps fetching for a while; the first test waits for the app's first sync
+    page = await openPage(context, dev.url, errors, expected, 'load')
+  }
+  catch (error) {
+    throw new Error(`${(error as Error).message}\n--- nuxi dev ---\n${dev.child.output().slice(-3000)}`)
+  }
   panel = panelFrame(page)
 }, 420_000)
 
@@ -88,7 +96,8 @@ function queueRows() {
 
 describe('the Offline Sync tab of Nuxt DevTools, on the playground in development', () => {
   it('opens in DevTools, connected to the app, and the app runs the development-only bridge', async () => {
-    await expect.poll(() => page.getByTestId('sync-status').textContent(), SOON).toMatch(/^Synced at/)
+    // the first sync also waits for the embedded database to open in its new folder
+    await expect.poll(() => page.getByTestId('sync-status').textContent(), { timeout: 120_000 }).toMatch(/^Synced at/)
     const tab = page.frames().find(frame => frame.url().includes('/__nuxt_devtools__/client'))
     expect(new URL(tab!.url()).pathname).toMatch(new RegExp(`${TAB_ROUTE}$`))
     await expect.poll(() => panel.getByTestId('panel').getAttribute('data-connection'), SOON).toBe('connected')
