@@ -4,7 +4,11 @@ import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
 import { useNuxtApp } from '#imports'
 import type { PublicRuntimeOptions } from '../../src/options'
+import { useSyncTable } from '../../src/runtime/composables/useSyncTable'
+import { StorageError } from '../../src/runtime/core/errors'
 import { useSyncStore } from '../../src/runtime/stores/useSyncStore'
+import { injectQuotaExceeded } from '../reliability/support/quota'
+import { clearLocalStore } from './helpers'
 
 const figures = { usage: 4096, quota: 1_000_000 }
 let persisted = false
@@ -55,5 +59,32 @@ describe('useSyncStore().storage', () => {
     await expect.poll(() => sync.storage.usage).toBeGreaterThan(0)
     const state = useNuxtApp().$pinia.state.value['offline-sync']!
     expect(JSON.parse(JSON.stringify(state.storage))).toEqual(sync.storage)
+  })
+})
+
+describe('a full disk under useSyncTable()', () => {
+  it('insert and update reject with StorageError (quotaExceeded) and the store\'s queue stays as it was', async () => {
+    await clearLocalStore()
+    const sync = useSyncStore()
+    const todos = useSyncTable('todos')
+    const kept = await todos.insert({ text: 'kept' })
+    await expect.poll(() => sync.pendingCount).toBe(1)
+    const before = sync.operations
+
+    const quota = injectQuotaExceeded(name => name === 'todos' || name === '_operations')
+    try {
+      for (const write of [() => todos.insert({ text: 'lost?' }), () => todos.update({ id: kept.id, text: 'changed?' })]) {
+        const error = await write().then(() => undefined, (e: unknown) => e)
+        expect(error).toBeInstanceOf(StorageError)
+        expect(error).toMatchObject({ code: 'STORAGE', name: 'StorageError', quotaExceeded: true })
+      }
+    }
+    finally {
+      quota.restore()
+    }
+    expect(await todos.list()).toEqual([kept])
+    expect(sync.operations).toEqual(before)
+    expect(sync.pendingCount).toBe(1)
+    expect(sync.error).toBeUndefined()
   })
 })
