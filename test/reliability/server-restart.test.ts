@@ -156,7 +156,8 @@ async function scenario(backend: Backend): Promise<void> {
     while (await client.pendingCount() > 0 && rounds < 5) {
       rounds += 1
       const result = await context.push()
-      expect(result.stopped).toBeUndefined()
+      // a connection the client kept to the killed process may fail once (a network stop, retried like the app would)
+      if (result.stopped) expect(result.stopped.error).toBeInstanceOf(NetworkError)
       expect(result.conflicts).toEqual([])
       expect(result.errors).toEqual([])
     }
