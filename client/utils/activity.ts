@@ -34,7 +34,7 @@ export function describeActivity(activity: SyncActivity): ActivityView {
 /** One line for a push result: what went, what conflicted, what failed, and why it stopped. */
 export function describePush(result: PushSummary): string {
   const parts = [`${count(result.pushed)} pushed`, plural(result.conflicts.length, 'conflict'), plural(result.errors.length, 'error')]
-  parts.push(result.batched ? 'batched' : 'one by one')
+  if (result.pushed + result.conflicts.length + result.errors.length > 0) parts.push(result.batched ? 'batched' : 'one by one')
   if (result.stopped) parts.push(`stopped (${result.stopped.reason}): ${result.stopped.error.message}`)
   return parts.join(' · ')
 }

@@ -45,6 +45,7 @@ describe('panel wording (DevTools panel)', () => {
     expect(describeActivity({ kind: 'idle' }).fraction).toBeUndefined()
     expect(describePush({ pushed: 3, conflicts: [], errors: [], batched: false, stopped: { reason: 'network', error: { name: 'NetworkError', message: 'offline' } } }))
       .toBe('3 pushed · 0 conflicts · 0 errors · one by one · stopped (network): offline')
+    expect(describePush({ pushed: 0, conflicts: [], errors: [], batched: false })).toBe('0 pushed · 0 conflicts · 0 errors')
   })
 
   it('counts operations by state and leaves the delete snapshot out of the operation fields', () => {
