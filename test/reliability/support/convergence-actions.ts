@@ -152,21 +152,30 @@ export async function pull(device: Device, ctx: ActionContext, queryName: string
   }
 }
 
-/** "The user" resolves the conflicts the device's handler left (the policy decides); true when there were some. */
+/**
+ * "The user" resolves the conflicts the device's handler left (the policy decides); true when there were some. One
+ * at a time, reading them again after each: a `server` resolution drops every operation of the item, and the
+ * conflicts recorded for its later operations with them.
+ */
 export async function resolveLeftovers(device: Device, ctx: ActionContext): Promise<boolean> {
-  const conflicts = await device.sim.conflicts()
-  for (const conflict of conflicts) {
+  let resolved = 0
+  for (let round = 0; round < 200; round++) {
+    const [conflict] = await device.sim.conflicts()
+    if (!conflict) break
     const resolution = conflictPolicy(conflict)
     try {
       await device.sim.resolve(conflict.id, resolution)
     }
     catch (error) {
+      // resolved meanwhile by the same item's earlier conflict: read them again
+      if (isOfflineSyncError(error, 'ITEM_NOT_FOUND')) continue
       ctx.problem(`${device.sim.name}: resolving ${conflict.table}/${conflict.itemId} failed: ${describe(error)}`)
-      continue
+      break
     }
     ctx.onResolved(device.sim.name)(conflict, resolution)
+    resolved += 1
   }
-  return conflicts.length > 0
+  return resolved > 0
 }
 
 /** Waits for the devices' background syncs. */

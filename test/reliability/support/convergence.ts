@@ -127,7 +127,8 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
     const maxRounds = options.finalRounds ?? 12
     let rounds = 0
     let quiet = false
-    while (!quiet && rounds < maxRounds && !problems.length) {
+    // it runs even after a problem, so that the report shows where the devices really ended
+    while (!quiet && rounds < maxRounds) {
       rounds += 1
       quiet = true
       for (const device of devices) {
