@@ -1,5 +1,5 @@
 import { defineEventHandler, getRouterParam, setResponseHeader, setResponseStatus, type EventHandler, type H3Event } from 'h3'
-import { idProblem } from '../core/protocol/system'
+import { itemIdProblem } from './protocol/item-id'
 import { resolveScope } from './access'
 import { badRequest, SyncHttpError } from './errors'
 import { respondToError } from './respond-error'
@@ -98,7 +98,7 @@ export function createTableService(options: TableServiceOptions) {
     const target = route(method, id !== undefined, protocol)
     if (!target) throw new SyncHttpError(405, `${method} is not supported on this URL`)
     if (id !== undefined) {
-      const problem = idProblem(id)
+      const problem = itemIdProblem(id)
       if (problem) throw badRequest(`id: ${problem}`)
     }
     const scope = await resolveScope(options.hooks, event, spec, protocol, target.operation)

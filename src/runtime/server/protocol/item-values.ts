@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { MAX_JSON_DEPTH, NUL_PROBLEM, parseIsoDate } from '../../core/column-value'
-import { idProblem } from '../../core/protocol/system'
+import { itemIdProblem } from './item-id'
 import type { ColumnType } from '../../core/schema'
 import { badRequest } from '../errors'
 import type { TableSpec } from '../table-spec'
@@ -95,7 +95,7 @@ export function readItem(spec: TableSpec, body: Record<string, unknown>, replace
   for (const [key, value] of Object.entries(body)) {
     if (key === 'id') {
       if (value === null || value === undefined) continue
-      const problem = idProblem(value)
+      const problem = itemIdProblem(value)
       if (problem) throw badRequest(`id: ${problem}`)
       input.id = value as string
     }

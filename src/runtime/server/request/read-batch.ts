@@ -1,5 +1,5 @@
 import type { BatchOperation } from '../../core/sync/contract'
-import { idProblem } from '../../core/protocol/system'
+import { itemIdProblem } from '../protocol/item-id'
 import { badRequest } from '../errors'
 import type { TableSpec } from '../table-spec'
 
@@ -16,7 +16,7 @@ function readOperation(value: unknown, index: number, tables: ReadonlyMap<string
     throw badRequest(`${at}.table: table ${JSON.stringify(typeof table === 'string' ? table.slice(0, 100) : table ?? null)} does not exist`)
   }
   if (typeof kind !== 'string' || !KINDS.has(kind)) throw badRequest(`${at}.kind must be insert, update or delete`)
-  const problem = idProblem(id)
+  const problem = itemIdProblem(id)
   if (problem) throw badRequest(`${at}.id: ${problem}`)
   const operation: BatchOperation = { table, kind: kind as BatchOperation['kind'], id: id as string }
   if (kind !== 'delete') {
