@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { isOfflineSyncError, StorageError } from '../../src/runtime/core/errors'
 import type { QueuedOperation } from '../../src/runtime/core/operation'
 import type { TablesDefinition } from '../../src/runtime/core/schema'
-import { OPERATIONS_TABLE, WATERMARKS_TABLE, type Row } from '../../src/runtime/core/store'
+import { CONFLICTS_TABLE, OPERATIONS_TABLE, WATERMARKS_TABLE, type Row } from '../../src/runtime/core/store'
 import { createSyncClient, type SyncClient } from '../../src/runtime/core/sync-client'
 import { createSyncContext, type SyncContext } from '../../src/runtime/core/sync/context'
 import type { WatermarkRecord } from '../../src/runtime/core/sync/contract'
@@ -185,5 +185,26 @@ describe('sync against the server while the device runs out of quota', () => {
     expect(server.map(row => row.id)).toEqual(local.map(row => row.id))
     // the version each row holds is the server's: one application of each insert
     expect(local.map(row => row.version)).toEqual(server.map(row => row.version))
+  })
+
+  it('a push whose conflict record cannot be stored: typed error, the operation waits, the next push records the conflict', async () => {
+    await h.db.deleteFrom('todos').execute()
+    await h.request('POST', '/tables/todos', { body: { id: 'same', text: 'the server\'s', n: 1 } })
+    const client = openClient()
+    const context = openContext(client)
+    await client.table('todos').insert({ id: 'same', text: 'mine', n: 2 })
+    const queued = await client.operations()
+    injection = injectQuotaExceeded(name => name === CONFLICTS_TABLE)
+
+    expectQuotaError(await context.push().then(result => result.stopped, (error: unknown) => error))
+    injection.restore()
+    expect((await client.operations()).map(operation => [operation.seq, operation.kind, operation.itemId, operation.state]))
+      .toEqual(queued.map(operation => [operation.seq, operation.kind, operation.itemId, 'pending']))
+    expect(await client.store.transaction('readonly', [CONFLICTS_TABLE], tx => tx.query(CONFLICTS_TABLE))).toEqual([])
+
+    const result = await context.push()
+    expect(result.conflicts).toHaveLength(1)
+    expect(result.conflicts[0]).toMatchObject({ itemId: 'same', serverItem: { text: 'the server\'s' } })
+    expect((await client.operations()).map(operation => operation.state)).toEqual(['conflict'])
   })
 })
