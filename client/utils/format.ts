@@ -44,6 +44,16 @@ export function cellValue(value: unknown): string {
   return JSON.stringify(value)
 }
 
+const ACTIONS: Record<string, string> = { push: 'Push', retry: 'Retry of #', discard: 'Discard of #', resolve: 'Resolving conflict #', pull: 'Pull of ', purge: 'Purge of ' }
+
+/** A host action's busy key (`push`, `retry:12`, `pull:todos`…) as words: `Push`, `Retry of #12`, `Pull of todos`. */
+export function actionLabel(key: string): string {
+  const at = key.indexOf(':')
+  const [kind, subject] = at < 0 ? [key, ''] : [key.slice(0, at), key.slice(at + 1)]
+  const label = ACTIONS[kind]
+  return label ? `${label}${subject}` : key
+}
+
 /** The message of anything thrown, also by the app's frame (whose `Error` is not this frame's `Error`). */
 export function errorMessage(error: unknown): string {
   if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {

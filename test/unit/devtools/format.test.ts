@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { describeActivity, describePush } from '../../../client/utils/activity'
-import { cellValue, duration, errorMessage, plural, relativeTime } from '../../../client/utils/format'
+import { actionLabel, cellValue, duration, errorMessage, plural, relativeTime } from '../../../client/utils/format'
 import { countByState, operationFields } from '../../../client/utils/operation'
 import type { QueuedOperation } from '../../../src/runtime/core/operation'
 
@@ -15,6 +15,14 @@ describe('panel wording (DevTools panel)', () => {
     expect(relativeTime(1_000, 13_500)).toBe('12 s ago')
     expect(relativeTime(100_000, 10_000)).toBe('in 1 min')
     expect(relativeTime(5_000, 5_400)).toBe('just now')
+  })
+
+  it('names a failed action in words', () => {
+    expect(actionLabel('push')).toBe('Push')
+    expect(actionLabel('retry:12')).toBe('Retry of #12')
+    expect(actionLabel('pull:open:todos')).toBe('Pull of open:todos')
+    expect(actionLabel('purge:todos')).toBe('Purge of todos')
+    expect(actionLabel('unknown:x')).toBe('unknown:x')
   })
 
   it('counts with separators and plurals', () => {
