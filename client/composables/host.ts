@@ -6,7 +6,8 @@ import { useDevtoolsClient } from '@nuxt/devtools-kit/iframe-client'
 import { createSharedComposable, useIntervalFn } from '@vueuse/core'
 import { computed, onScopeDispose, shallowRef, watch, type ComputedRef, type ShallowRef } from 'vue'
 import type { Resolution } from '../../src/runtime/core/sync/contract'
-import { DEVTOOLS_BRIDGE_VERSION, type DevtoolsSnapshot, type OfflineSyncDevtoolsBridge, type OfflineSyncDevtoolsHooks } from '../../src/runtime/devtools/contract'
+import { DEVTOOLS_BRIDGE_VERSION, type DevtoolsSnapshot, type OfflineSyncDevtoolsBridge } from '../../src/runtime/devtools/contract'
+import { isBridge, isHostApp, type HostApp } from '../utils/bridge'
 import { errorMessage } from '../utils/format'
 import { copyPlain } from '../utils/copy'
 
@@ -44,28 +45,12 @@ export interface OfflineSyncHost {
   purge: (table: string, force?: boolean) => Promise<boolean>
 }
 
-/** The part of the host NuxtApp the panel uses. */
-interface HostApp {
-  hook: <N extends keyof OfflineSyncDevtoolsHooks>(name: N, fn: OfflineSyncDevtoolsHooks[N]) => () => void
-  $offlineSyncDevtools?: unknown
-}
-
 /** Before this, a missing app is still "connecting" (DevTools hands the client over after the frame loads). */
 const CONNECT_GRACE_MS = 1500
 /** How often a missing or changed app is looked for again. */
 const POLL_MS = 1000
 /** Least time between the starts of two snapshot reads (a pull of many pages fires many changes). */
 const MIN_READ_GAP_MS = 250
-
-function isHostApp(value: unknown): value is HostApp {
-  return typeof value === 'object' && value !== null && typeof (value as { hook?: unknown }).hook === 'function'
-}
-
-function isBridge(value: unknown): value is OfflineSyncDevtoolsBridge {
-  if (typeof value !== 'object' || value === null) return false
-  const bridge = value as Record<string, unknown>
-  return ['snapshot', 'push', 'retryOperation', 'discardOperation', 'resolve', 'pullQuery', 'purge'].every(name => typeof bridge[name] === 'function')
-}
 
 /** The app page that frames the panel directly (no DevTools in between), through the DevTools host it runs. */
 function parentApp(): unknown {

@@ -156,6 +156,24 @@ describe('panel host adapter', () => {
     expect(fake.stats.maxRunning).toBe(1)
   })
 
+  it('finds the app through the parent window when an app page frames the panel itself (no DevTools client)', async () => {
+    const fake = fakeApp()
+    connectDevtools(undefined)
+    const parent = { __NUXT_DEVTOOLS_HOST__: { nuxt: fake.app } }
+    const original = Object.getOwnPropertyDescriptor(window, 'parent')
+    Object.defineProperty(window, 'parent', { value: parent, configurable: true })
+    try {
+      const host = startHost()
+      expect(host.connection.value).toBe('connected')
+      fake.answer()
+      await vi.waitFor(() => expect(host.snapshot.value?.databaseName).toBe('db'))
+    }
+    finally {
+      if (original) Object.defineProperty(window, 'parent', original)
+      else Reflect.deleteProperty(window, 'parent')
+    }
+  })
+
   it('runs actions with busy state, and keeps a refusal’s message (thrown in the app’s frame) as the action error', async () => {
     const fake = fakeApp()
     connectDevtools(fake.app)

@@ -1,0 +1,18 @@
+// Guards for what the panel reads from the app's frame: checked by shape, since its objects are not this frame's.
+import type { OfflineSyncDevtoolsBridge, OfflineSyncDevtoolsHooks } from '../../src/runtime/devtools/contract'
+
+/** The part of the host NuxtApp the panel uses. */
+export interface HostApp {
+  hook: <N extends keyof OfflineSyncDevtoolsHooks>(name: N, fn: OfflineSyncDevtoolsHooks[N]) => () => void
+  $offlineSyncDevtools?: unknown
+}
+
+export function isHostApp(value: unknown): value is HostApp {
+  return typeof value === 'object' && value !== null && typeof (value as { hook?: unknown }).hook === 'function'
+}
+
+export function isBridge(value: unknown): value is OfflineSyncDevtoolsBridge {
+  if (typeof value !== 'object' || value === null) return false
+  const bridge = value as Record<string, unknown>
+  return ['snapshot', 'push', 'retryOperation', 'discardOperation', 'resolve', 'pullQuery', 'purge'].every(name => typeof bridge[name] === 'function')
+}
