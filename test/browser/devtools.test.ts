@@ -12,8 +12,9 @@ import { addList, addTodo, editTodo, launchChromium, openPage, selectedListId } 
 
 // The playground in development (`nuxi dev`, a child process) with its table server on the embedded database in a
 // fresh folder, the built panel served by the module, and the real Nuxt DevTools open on the "Offline Sync" tab.
-// A layer moves the build folder out of the playground and lets DevTools run its commands without asking for a
-// token (it would print one in the terminal). No sync interval: the app syncs on start and on reconnect only.
+// A layer moves the build folder out of the playground, lets DevTools run its commands without asking for a token
+// (it would print one in the terminal) and stops Vite from watching files. No sync interval: the app syncs on start
+// and on reconnect only.
 const work = mkdtempSync(join(tmpdir(), 'offline-sync-devtools-'))
 /** Set `UPDATE_SCREENSHOTS=1` to write the README's screenshots of the panel; otherwise they go to the temporary folder. */
 const IMAGES = process.env.UPDATE_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../docs/images/', import.meta.url)) : work
@@ -34,7 +35,12 @@ const scripts: Promise<string>[] = []
 
 beforeAll(async () => {
   await ensurePanelBuilt()
-  const layer = writeLayer(work, { buildDir: join(work, '.nuxt'), devtools: { disableAuthorization: true } })
+  const layer = writeLayer(work, {
+    buildDir: join(work, '.nuxt'),
+    devtools: { disableAuthorization: true },
+    // this file edits no source; an edit elsewhere in the checkout while it runs must not reload the page (HMR)
+    vite: { server: { watch: { ignored: ['**/*'] } } },
+  })
   ;[dev, browser] = await Promise.all([
     startDev(PLAYGROUND, {
       extends: layer,
@@ -61,7 +67,7 @@ beforeAll(async () => {
     page = await openPage(context, dev.url, errors, expected, 'load')
   }
   catch (error) {
-    throw new Error(`${(error as Error).message}\n--- nuxi dev ---\n${dev.child.output().slice(-3000)}`)
+    throw new Error(`${(error as Error).message}\n--- nuxi dev ---\n${dev.child.output().slice(-3000)}`, { cause: error })
   }
   panel = panelFrame(page)
 }, 420_000)
