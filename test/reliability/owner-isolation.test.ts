@@ -3,7 +3,8 @@ import { isDeepStrictEqual } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TablesDefinition } from '../../src/runtime/core/schema'
 import type { SqlRow } from '../../src/runtime/server/types'
-import { startHarness, type Harness, type Reply } from '../conformance/support/harness'
+import { startHarness, type Backend, type Harness, type Reply } from '../conformance/support/harness'
+import { describeWithPostgres, postgresProblem } from '../support/postgres'
 import { fuzzParameters } from './support/fuzz-settings'
 import { command, otherUser, printFilterPart, USERS, type Command, type Condition, type Target, type User } from './support/owner-commands'
 
@@ -24,7 +25,8 @@ function matches(item: Record<string, unknown>, row: SqlRow): boolean {
   })
 }
 
-describe('owner isolation: two users, random operations and filters', () => {
+/** Two users on one table server (`backend`): `runs` random sequences of up to 15 commands each. */
+function isolationSuite(backend: Backend, runs: number): void {
   let h: Harness
   let fresh = 0
   const statuses: Record<string, Record<number, number>> = {}
@@ -35,7 +37,7 @@ describe('owner isolation: two users, random operations and filters', () => {
   }
 
   beforeAll(async () => {
-    h = await startHarness('embedded', { tables: TABLES })
+    h = await startHarness(backend, { tables: TABLES })
     for (const user of USERS) {
       for (let i = 0; i < 4; i++) {
         for (const table of ['notes', 'scraps'] as const) {
@@ -229,10 +231,14 @@ describe('owner isolation: two users, random operations and filters', () => {
         expectConfined(before, await state(), cmd.user, changeable, `${JSON.stringify(cmd)} on ${table}`)
         commands++
       }
-    }), fuzzParameters(60))
+    }), fuzzParameters(runs))
     const after = await state()
-    console.info(`owner isolation: ${commands} commands, statuses by operation ${JSON.stringify(statuses)}; rows now: ${JSON.stringify(Object.fromEntries(USERS.map(user => [user, after.notes.filter(row => row.userId === user).length + after.scraps.filter(row => row.userId === user).length])))}`)
+    console.info(`owner isolation (${backend}): ${commands} commands, statuses by operation ${JSON.stringify(statuses)}; rows now: ${JSON.stringify(Object.fromEntries(USERS.map(user => [user, after.notes.filter(row => row.userId === user).length + after.scraps.filter(row => row.userId === user).length])))}`)
     // both users still have rows of their own: the suite kept testing against real targets
     for (const user of USERS) expect(after.notes.some(row => row.userId === user)).toBe(true)
   })
-})
+}
+
+describe('owner isolation: two users, random operations and filters (embedded)', () => isolationSuite('embedded', 60))
+
+describeWithPostgres('owner isolation: two users, random operations and filters (PostgreSQL)', await postgresProblem(), () => isolationSuite('postgres', 25))
