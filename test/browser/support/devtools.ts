@@ -1,15 +1,27 @@
-import { existsSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BrowserContext, FrameLocator, Page } from 'playwright-core'
 import { DEVTOOLS_ROUTE, DEVTOOLS_TAB_NAME } from '../../../src/runtime/devtools/contract'
 import { finish, ROOT, run } from './nuxi'
+import { filesUnder } from './panel-markers'
 
 /** The built panel the module serves in development (src/devtools.ts proxies to the panel's dev server without it). */
 export const PANEL_DIR = join(ROOT, 'dist/client')
 
-/** Builds the panel (`npm run client:build`) unless it is built already: a clean clone has no dist/. */
+/** When the newest source of the panel changed: its app, its config, the contract it shares with the module. */
+function panelSourcesChangedAt(): number {
+  const client = join(ROOT, 'client')
+  const files = [...filesUnder(client).map(path => join(client, path)), join(ROOT, 'nuxt.config.ts'), join(ROOT, 'src/runtime/devtools/contract.ts')]
+  return Math.max(...files.map(file => statSync(file).mtimeMs))
+}
+
+/**
+ * Builds the panel (`npm run client:build`) unless it is built already from its current sources: a clean clone has
+ * no dist/, and a panel built before its last change would test old code.
+ */
 export async function ensurePanelBuilt(): Promise<void> {
-  if (existsSync(join(PANEL_DIR, 'index.html'))) return
+  const index = join(PANEL_DIR, 'index.html')
+  if (existsSync(index) && statSync(index).mtimeMs >= panelSourcesChangedAt()) return
   await finish(run('npm', ['run', 'client:build']), 'npm run client:build', 240_000)
   if (!existsSync(join(PANEL_DIR, 'index.html'))) throw new Error(`npm run client:build wrote no ${PANEL_DIR}/index.html`)
 }
