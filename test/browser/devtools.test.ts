@@ -115,7 +115,7 @@ describe('the Offline Sync tab of Nuxt DevTools, on the playground in developmen
     for (const marker of BRIDGE_MARKERS) expect(loaded, marker).toContain(marker)
   })
 
-  it('lists what the app writes offline in the Queue, in order, and opens an operation's details', async () => {
+  it('lists what the app writes offline in the Queue, in order, and opens an operation\'s details', async () => {
     await view('queue')
     await expect.poll(() => queueRows().count(), SOON).toBe(0)
     await context.setOffline(true)
