@@ -2,7 +2,7 @@ import { isOfflineSyncError } from '../errors'
 import type { QueuedOperation } from '../operation'
 import { CONFLICTS_TABLE, OPERATIONS_TABLE, type LocalStore } from '../store'
 import type { SyncClient } from '../sync-client'
-import { resolveConflict } from './conflicts'
+import { readConflict, resolveSeenConflict } from './conflicts'
 import type { ConflictHandler, ConflictRecord, PushResult, Resolution, TableClient } from './contract'
 import type { FailedBackoff } from './push-failed'
 import type { PushOutcome } from './push-outcome'
@@ -247,23 +247,33 @@ export async function push(deps: PushDeps): Promise<PushResult> {
     return report(prepared[0]!, settled!)
   }
 
-  /** Asks the handler: `kept` (no resolution), `retry` (the operation is pending again) or `resolved` (it is gone). */
-  async function handle(record: ConflictRecord): Promise<'kept' | 'retry' | 'resolved'> {
-    const count = handled.get(record.operationSeq) ?? 0
-    if (!conflictHandler || count >= MAX_HANDLER_RETRIES) return 'kept'
-    let resolution: Resolution | undefined
-    try {
-      resolution = await conflictHandler(record)
-      if (!resolution) return 'kept'
-      handled.set(record.operationSeq, count + 1)
-      await resolveConflict({ client, now }, record.id, resolution)
+  /**
+   * Asks the handler: `kept` (no resolution), `retry` (the operation is pending again) or `resolved` (it is gone).
+   * An answer is applied only to the record the handler saw: when the item changed while it decided (a local
+   * write), it is asked again with the record as it is now (each answer counts toward `MAX_HANDLER_RETRIES`).
+   */
+  async function handle(first: ConflictRecord): Promise<'kept' | 'retry' | 'resolved'> {
+    let record: ConflictRecord | undefined = first
+    while (conflictHandler && record) {
+      const count = handled.get(record.operationSeq) ?? 0
+      if (count >= MAX_HANDLER_RETRIES) return 'kept'
+      try {
+        const resolution: Resolution | undefined = await conflictHandler(record)
+        if (!resolution) return 'kept'
+        handled.set(record.operationSeq, count + 1)
+        if (await resolveSeenConflict({ client, now }, record, resolution)) {
+          return resolution.choice === 'client' || resolution.choice === 'merge' ? 'retry' : 'resolved'
+        }
+      }
+      catch (error) {
+        if (isOfflineSyncError(error, 'STORAGE')) throw error
+        // a handler that throws, or a merge item that does not fit the table: the conflict waits for the user
+        return 'kept'
+      }
+      record = await readConflict(store, record.id)
     }
-    catch (error) {
-      if (isOfflineSyncError(error, 'STORAGE')) throw error
-      // a handler that throws, or a merge item that does not fit the table: the conflict waits for the user
-      return 'kept'
-    }
-    return resolution.choice === 'client' || resolution.choice === 'merge' ? 'retry' : 'resolved'
+    // no handler; or the conflict went meanwhile (resolved elsewhere): nothing left to decide here
+    return record ? 'kept' : 'resolved'
   }
 
   const batching = () => tableClient.batchSupported === true && !transport.batchRefused
