@@ -20,6 +20,12 @@ export interface HostActionError {
   message: string
 }
 
+/** What `payload()` found: the body push would send, no local row, or nothing to tell (an app without the method). */
+export type PayloadRead
+  = | { state: 'found', body: Record<string, unknown> }
+    | { state: 'missing' }
+    | { state: 'unavailable', message?: string }
+
 export interface OfflineSyncHost {
   connection: Readonly<ShallowRef<HostConnection>>
   /** Whether Nuxt DevTools hosts the panel (then its `dark` class on <html> is the colour scheme). */
@@ -43,6 +49,8 @@ export interface OfflineSyncHost {
   resolve: (conflictId: string, resolution: Resolution) => Promise<boolean>
   pullQuery: (name: string) => Promise<boolean>
   purge: (table: string, force?: boolean) => Promise<boolean>
+  /** Reads the body a push would send now for an insert/update of the item (a read, not an action: never busy). */
+  payload: (table: string, itemId: string) => Promise<PayloadRead>
 }
 
 /** Before this, a missing app is still "connecting" (DevTools hands the client over after the frame loads). */
@@ -173,6 +181,18 @@ function createHost(): OfflineSyncHost {
     }
   }
 
+  async function payload(table: string, itemId: string): Promise<PayloadRead> {
+    const target = bridge
+    if (typeof target?.payload !== 'function') return { state: 'unavailable' }
+    try {
+      const body = await target.payload(table, itemId)
+      return body ? { state: 'found', body: copyPlain(body) } : { state: 'missing' }
+    }
+    catch (error) {
+      return { state: 'unavailable', message: errorMessage(error) }
+    }
+  }
+
   watch(client, check, { immediate: true })
   const { pause } = useIntervalFn(check, POLL_MS)
   onScopeDispose(() => {
@@ -196,6 +216,7 @@ function createHost(): OfflineSyncHost {
     resolve: (id, resolution) => run(`resolve:${id}`, b => b.resolve(id, resolution)),
     pullQuery: name => run(`pull:${name}`, b => b.pullQuery(name)),
     purge: (table, force) => run(`purge:${table}`, b => b.purge(table, force ? { force: true } : undefined)),
+    payload,
   }
 }
 

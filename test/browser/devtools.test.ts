@@ -127,10 +127,12 @@ describe('the Offline Sync tab of Nuxt DevTools, on the playground in developmen
     const rows = await queueRows().evaluateAll(elements => elements.map(row => [...row.querySelectorAll(':scope > span')].slice(1, 3).map(cell => cell.textContent!.trim())))
     expect(rows).toEqual([['lists', 'insert'], ['todos', 'insert'], ['todos', 'insert']])
     expect(await queueRows().nth(0).textContent()).toContain(selectedListId(page)!)
-    // a row opens the operation's details (inserts and updates carry no payload: push sends the row as it is then)
+    // a row opens the operation's details; an insert carries no payload: the pane shows the app's row push will send
     const itemId = await queueRows().nth(1).locator('.mono').getAttribute('title')
     await queueRows().nth(1).click()
     await expect.poll(() => panel.getByTestId('queue-operation').textContent(), SOON).toContain(itemId!)
+    const payload = panel.locator('[data-testid="queue-payload"][data-payload="will-send"]')
+    await expect.poll(async () => JSON.parse(await payload.textContent() ?? '{}'), SOON).toMatchObject({ id: itemId, text: 'Buy milk' })
     await screenshot('queue')
 
     await view('status')

@@ -184,6 +184,30 @@ describe('actions', () => {
   })
 })
 
+describe('payload()', () => {
+  it('is the body a push sends for an insert or update now: the local row\'s declared columns, as the server receives them', async () => {
+    const bridge = await pluginBridge()
+    const todos = useSyncTable('todos')
+    const row = await todos.insert({ text: 'draft', done: false, rank: 2 })
+    await todos.update({ id: row.id, text: 'final', meta: { tags: ['a'] } })
+    const body = await bridge.payload!('todos', row.id)
+    expect(body).toEqual({ id: row.id, text: 'final', done: false, rank: 2, meta: { tags: ['a'] } })
+
+    // what the server stores is that body
+    await bridge.push()
+    const stored = (await harness.request('GET', `/tables/todos/${row.id}`)).json as Record<string, unknown>
+    expect(stored).toMatchObject(body!)
+    // the synced local row has the system columns; the body never carries them
+    expect(await todos.get(row.id)).toMatchObject({ version: stored.version })
+    const after = await bridge.payload!('todos', row.id)
+    expect(after).toMatchObject(body!)
+    for (const column of ['version', 'updatedAt', 'createdAt', 'deleted']) expect(after).not.toHaveProperty(column)
+
+    expect(await bridge.payload!('todos', 'no-such-item')).toBeUndefined()
+    await expect(bridge.payload!('nope', row.id)).rejects.toMatchObject({ code: 'UNKNOWN_TABLE' })
+  })
+})
+
 describe('the lock holder', () => {
   /** Web Locks as `query()` shows them: `held` names and client ids; this tab's own probe lock reports `own`. */
   function fakeLocks(own: string | undefined, held: () => { name: string, clientId?: string }[]): LockQuery {

@@ -2,9 +2,10 @@
 // `$offlineSyncDevtools`; nothing of the always-on runtime imports this folder. Framework-light: the sync client and
 // context in, the contract's bridge out.
 import type { AppSyncContext } from '../app-context'
-import { ValidationError } from '../core/errors'
+import { UnknownTableError, ValidationError } from '../core/errors'
 import { SYSTEM_TABLES } from '../core/store'
 import type { SyncClient } from '../core/sync-client'
+import { toServerBody } from '../core/sync/server-item'
 import { DEVTOOLS_BRIDGE_VERSION, type OfflineSyncDevtoolsBridge } from './contract'
 import { createLockProbe, type LockQuery } from './lock-holder'
 import { readSnapshot } from './snapshot'
@@ -83,6 +84,11 @@ export function createDevtoolsBridge(options: DevtoolsBridgeOptions): DevtoolsBr
       await context.pull(queries[name]!.table, name)
     },
     purge: (table, purgeOptions) => context.purge(table, { force: purgeOptions?.force === true }),
+    async payload(table, itemId) {
+      if (!Object.hasOwn(client.tables, table)) throw new UnknownTableError(table)
+      const row = await client.store.transaction('readonly', [table], tx => tx.get(table, itemId))
+      return row ? toServerBody(client.tables[table]!, row) : undefined
+    },
   }
   return {
     bridge: Object.freeze(bridge),

@@ -81,6 +81,13 @@ export interface OfflineSyncDevtoolsBridge {
   pullQuery(name: string): Promise<void>
   /** Purges a table's local rows (`force` also drops its queued operations and conflicts). */
   purge(table: string, options?: Pick<PurgeOptions, 'force'>): Promise<void>
+  /**
+   * The body a push would send now for an insert or update of `itemId` (they carry none: push reads the row then):
+   * the local row's declared columns, without its system columns. `undefined` when the table has no such row (push
+   * then drops the operation: a later delete covers it). Added within version 1: the panel copes with an app
+   * without it.
+   */
+  payload?(table: string, itemId: string): Promise<Record<string, unknown> | undefined>
 }
 
 /**

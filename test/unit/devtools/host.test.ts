@@ -196,4 +196,24 @@ describe('panel host adapter', () => {
     await host.resolve('5', { choice: 'merge', item: { id: 'a', text: 'x' } })
     expect(fake.bridge.resolve).toHaveBeenCalledWith('5', { choice: 'merge', item: { id: 'a', text: 'x' } })
   })
+
+  it('reads the body an insert/update will send, and copes with an app whose bridge has no payload()', async () => {
+    const payload = vi.fn(async (_table: string, itemId: string) => itemId === 'gone' ? undefined : { id: itemId, text: 'now' })
+    const fake = fakeApp({ payload })
+    connectDevtools(fake.app)
+    const host = startHost()
+    expect(await host.payload('t', 'i1')).toEqual({ state: 'found', body: { id: 'i1', text: 'now' } })
+    expect(payload).toHaveBeenCalledWith('t', 'i1')
+    expect(await host.payload('t', 'gone')).toEqual({ state: 'missing' })
+    payload.mockRejectedValueOnce(new Error('unknown table "x"'))
+    expect(await host.payload('x', 'i1')).toMatchObject({ state: 'unavailable', message: expect.stringContaining('unknown table') })
+    stop!()
+
+    // an app of the same bridge version from before payload() was added: still connected, nothing to show
+    const older = fakeApp()
+    connectDevtools(older.app)
+    const second = startHost()
+    expect(second.connection.value).toBe('connected')
+    expect(await second.payload('t', 'i1')).toEqual({ state: 'unavailable' })
+  })
 })
