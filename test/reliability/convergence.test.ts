@@ -22,5 +22,6 @@ describe('convergence under injected faults', () => {
     expect(report.counts.insert + report.counts.update + report.counts.delete, text).toBeGreaterThan(200)
     expect(report.conflictsResolved.client + report.conflictsResolved.server + report.conflictsResolved.merge, text).toBeGreaterThan(0)
     expect(report.faults.dropResponse + report.faults.dropRequest + report.faults.truncate + report.faults.reset, text).toBeGreaterThan(0)
+    expect(report.counts.restarts, text).toBeGreaterThan(0)
   })
 })

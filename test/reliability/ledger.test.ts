@@ -44,16 +44,24 @@ describe('write ledger', () => {
     expect(ledger.unaccounted([v('a', 'x'), v('b', 'c1.1')]).map(w => `${w.kind} ${w.id}`)).toEqual(['delete a', 'delete b'])
   })
 
-  it('a write the policy gave up (server wins) is accounted for, only for that device, row and token', () => {
+  it('a server resolution decided after a write gives it up, only for that device and row', () => {
     const ledger = createLedger()
     ledger.write({ client: 'c1', table: 'shared', id: 'a', kind: 'update', token: 'c1.1' })
     ledger.write({ client: 'c1', table: 'shared', id: 'b', kind: 'delete' })
-    ledger.loseByPolicy({ client: 'c2', table: 'shared', id: 'a', kind: 'update', token: 'c1.1' })
-    ledger.loseByPolicy({ client: 'c1', table: 'shared', id: 'a', kind: 'update', token: 'c1.9' })
+    ledger.loseByPolicy({ client: 'c2', table: 'shared', id: 'a' })
+    ledger.loseByPolicy({ client: 'c1', table: 'own', id: 'a' })
     const log = [v('a', 'x'), v('b', 'y')]
     expect(ledger.unaccounted(log)).toHaveLength(2)
-    ledger.loseByPolicy({ client: 'c1', table: 'shared', id: 'a', kind: 'update', token: 'c1.1' })
-    ledger.loseByPolicy({ client: 'c1', table: 'shared', id: 'b', kind: 'delete', token: 'y' })
+    ledger.loseByPolicy({ client: 'c1', table: 'shared', id: 'a' })
+    ledger.loseByPolicy({ client: 'c1', table: 'shared', id: 'b' })
     expect(ledger.unaccounted(log)).toEqual([])
+  })
+
+  it('a resolution does not give up the writes made after it was decided', () => {
+    const ledger = createLedger()
+    ledger.write({ client: 'c1', table: 'shared', id: 'a', kind: 'update', token: 'c1.1' })
+    ledger.loseByPolicy({ client: 'c1', table: 'shared', id: 'a' })
+    ledger.write({ client: 'c1', table: 'shared', id: 'a', kind: 'update', token: 'c1.2' })
+    expect(ledger.unaccounted([v('a', 'x')]).map(w => w.token)).toEqual(['c1.2'])
   })
 })

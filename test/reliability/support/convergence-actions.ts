@@ -1,64 +1,7 @@
 import { isOfflineSyncError } from '../../../src/runtime/core/errors'
-import type { ConflictRecord, Resolution } from '../../../src/runtime/core/sync/contract'
 import { conflictPolicy } from './conflict-policy'
-import type { FaultProxy } from './fault-proxy'
-import type { Ledger } from './ledger'
-import type { Prng } from './prng'
-import { OWN, SHARED, SIM_QUERIES, type SimClient } from './sim-client'
-
-/** One device as the engine drives it. */
-export interface Device {
-  readonly sim: SimClient
-  readonly proxy: FaultProxy
-  readonly prng: Prng
-  /** The context's online flag as the engine set it. */
-  online: boolean
-  /** The proxy is down (with the context offline, or alone: a network that vanished without the app noticing). */
-  down: boolean
-  /** Ids this device inserted into `own` (only it writes them). */
-  readonly own: string[]
-  tokens: number
-  /** Ids of `shared` rows this device holds, as its last successful pull left them, plus its own writes since. */
-  known: Set<string>
-  /** A push or pull under way in the background: the device goes on writing meanwhile, as an app does. */
-  syncing?: Promise<void>
-}
-
-/** What the devices did, summed over the run. */
-export interface ActionCounts {
-  insert: number
-  update: number
-  delete: number
-  /** Writes refused locally as expected (the row is gone here, or its delete is queued): not made, not in the ledger. */
-  refused: number
-  offline: number
-  online: number
-  pushes: number
-  pushesStopped: number
-  pushesFailed: number
-  pushedOperations: number
-  pulls: number
-  pullsFailed: number
-  restarts: number
-}
-
-export const emptyCounts = (): ActionCounts => ({
-  insert: 0, update: 0, delete: 0, refused: 0, offline: 0, online: 0,
-  pushes: 0, pushesStopped: 0, pushesFailed: 0, pushedOperations: 0, pulls: 0, pullsFailed: 0, restarts: 0,
-})
-
-export interface ActionContext {
-  ledger: Ledger
-  counts: ActionCounts
-  /** Every id inserted into `shared` by anyone (any device may update or delete them). */
-  shared: string[]
-  /** Something that must not happen (an unexpected error): the run fails with it. */
-  problem: (message: string) => void
-  /** Records a resolution in the ledger and the counts (the devices' handlers report theirs the same way). */
-  onResolved: (device: string) => (conflict: ConflictRecord, resolution: Resolution) => void
-  /** Syncs run in the background while the device's next actions (writes) go on; off: each action is awaited. */
-  overlap: boolean
-}
+import type { ActionContext, ActionCounts, Device } from './convergence-state'
+import { OWN, SHARED, SIM_QUERIES } from './sim-client'
 
 /** Errors a write may meet by design: the row was removed here (by a pull, or my delete), or its delete is queued. */
 const expectedWriteError = (error: unknown) => isOfflineSyncError(error, 'ITEM_NOT_FOUND') || isOfflineSyncError(error, 'QUEUE_STATE')
@@ -108,18 +51,19 @@ async function write(device: Device, ctx: ActionContext, kind: 'insert' | 'updat
     if (!ids.length) return
     id = prng.pick(ids)
   }
+  const undo = ctx.ledger.write({ client: sim.name, table, id, kind, token: kind === 'delete' ? undefined : token })
   try {
     if (kind === 'insert') await sim.insert(table, { id, ...values, author: sim.name })
     else if (kind === 'update') await sim.update(table, { id, ...values })
     else await sim.remove(table, id)
   }
   catch (error) {
+    undo()
     if (kind !== 'insert' && expectedWriteError(error)) return void (ctx.counts.refused += 1)
     return ctx.problem(`${sim.name}: ${kind} ${table}/${id} failed: ${describe(error)}`)
   }
   if (kind === 'insert') (table === SHARED ? ctx.shared : device.own).push(id)
   if (table === SHARED && kind !== 'update') device.known[kind === 'insert' ? 'add' : 'delete'](id)
-  ctx.ledger.write({ client: sim.name, table, id, kind, token: kind === 'delete' ? undefined : token })
   ctx.counts[kind] += 1
 }
 

@@ -1,4 +1,4 @@
-import type { Device } from './convergence-actions'
+import type { Device } from './convergence-state'
 import type { Ledger } from './ledger'
 import type { SimServer } from './sim-server'
 import type { SimStoredRow } from './sim-client'

@@ -1,6 +1,7 @@
 import { BATCH_HEADER } from '../../../src/runtime/core/protocol/batch'
 import type { ConflictRecord, Resolution } from '../../../src/runtime/core/sync/contract'
-import { act, emptyCounts, goOnline, pull, push, resolveLeftovers, settleSyncs, type ActionContext, type ActionCounts, type Device } from './convergence-actions'
+import { act, goOnline, pull, push, resolveLeftovers, settleSyncs } from './convergence-actions'
+import { emptyCounts, type ActionContext, type ActionCounts, type Device } from './convergence-state'
 import { checkConvergence } from './convergence-checks'
 import { conflictPolicy, deferredConflict } from './conflict-policy'
 import { FAULT_KINDS, startFaultProxy, type FaultKind, type FaultRates } from './fault-proxy'
@@ -77,10 +78,7 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
 
   const onResolved = (name: string) => (conflict: ConflictRecord, resolution: Resolution) => {
     conflictsResolved[resolution.choice] += 1
-    if (resolution.choice === 'server' || resolution.choice === 'discard') {
-      const token = conflict.clientItem?.token
-      ledger.loseByPolicy({ client: name, table: conflict.table, id: conflict.itemId, kind: conflict.kind, token: typeof token === 'string' ? token : undefined })
-    }
+    if (resolution.choice === 'server' || resolution.choice === 'discard') ledger.loseByPolicy({ client: name, table: conflict.table, id: conflict.itemId })
   }
 
   const ctx: ActionContext = { ledger, counts, shared: [], problem: message => void problems.push(message), onResolved, overlap: (options.concurrency ?? 3) > 1 }

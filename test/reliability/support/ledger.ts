@@ -7,8 +7,9 @@
  * 1. applied: an insert or update whose token the server committed at some point (it may be overwritten since:
  *    last writer wins), or a delete of a row the server has marked deleted at some point;
  * 2. never needed: a delete of a row the server never had (the device's own insert and delete collapsed locally);
- * 3. lost by policy: the device's conflict policy chose the server's side for a conflict whose client side was this
- *    write (same device, row and token; for a delete, a conflict of kind `delete` on that row);
+ * 3. lost by policy: the device's conflict policy chose the server's side for a conflict of that row after this
+ *    write was made (such a resolution drops every change of the row still queued on the device; a push applies a
+ *    handler's answer only if the row did not change while it decided, so no later write is dropped unseen);
  * 4. superseded: the same device wrote the same row later (an update or delete sends the whole row as it is then,
  *    so the later write carries this one's intent), and that later write is itself accounted for.
  * Anything else is a lost write.
@@ -26,12 +27,13 @@ export interface LocalWrite {
   token?: string
 }
 
+/** A `server` (or `discard`) resolution of a conflict on a row: it gives up the device's writes of the row up to `upTo`. */
 export interface LostWrite {
   client: string
   table: string
   id: string
-  kind: WriteKind
-  token?: string
+  /** The `seq` of the last local write made before the resolution was decided. */
+  upTo: number
 }
 
 /** One committed row version on the server. */
@@ -45,8 +47,13 @@ export interface ServerVersion {
 export interface Ledger {
   readonly writes: LocalWrite[]
   readonly lost: LostWrite[]
-  write: (write: Omit<LocalWrite, 'seq'>) => void
-  loseByPolicy: (lost: LostWrite) => void
+  /**
+   * Records a local write as it starts (so a conflict decided while it commits counts it as made before); returns
+   * the undo for a write the store refused.
+   */
+  write: (write: Omit<LocalWrite, 'seq'>) => () => void
+  /** Records a resolution that gave up the device's queued changes of a row, decided now. */
+  loseByPolicy: (lost: Omit<LostWrite, 'upTo'>) => void
   /** The writes not accounted for, given the server's commit log. */
   unaccounted: (log: readonly ServerVersion[]) => LocalWrite[]
 }
@@ -56,11 +63,19 @@ const rowKey = (table: string, id: string) => `${table}\u0000${id}`
 export function createLedger(): Ledger {
   const writes: LocalWrite[] = []
   const lost: LostWrite[] = []
+  let seq = 0
   return {
     writes,
     lost,
-    write: write => void writes.push({ ...write, seq: writes.length + 1 }),
-    loseByPolicy: entry => void lost.push({ ...entry }),
+    write(write) {
+      const entry = { ...write, seq: ++seq }
+      writes.push(entry)
+      return () => {
+        const at = writes.indexOf(entry)
+        if (at >= 0) writes.splice(at, 1)
+      }
+    },
+    loseByPolicy: entry => void lost.push({ ...entry, upTo: seq }),
     unaccounted(log) {
       const tokens = new Set<string>()
       const deleted = new Set<string>()
@@ -71,11 +86,17 @@ export function createLedger(): Ledger {
         if (version.token !== null) tokens.add(`${key}\u0000${version.token}`)
         if (version.deleted) deleted.add(key)
       }
-      const lostKeys = new Set(lost.map(entry => `${entry.client}\u0000${rowKey(entry.table, entry.id)}\u0000${entry.kind === 'delete' ? '#delete' : entry.token}`))
+      // per device and row, the latest write a policy resolution gave up
+      const lostUpTo = new Map<string, number>()
+      for (const entry of lost) {
+        const key = `${entry.client}\u0000${rowKey(entry.table, entry.id)}`
+        lostUpTo.set(key, Math.max(lostUpTo.get(key) ?? 0, entry.upTo))
+      }
       const direct = (write: LocalWrite): boolean => {
         const key = rowKey(write.table, write.id)
-        if (write.kind === 'delete') return deleted.has(key) || !seen.has(key) || lostKeys.has(`${write.client}\u0000${key}\u0000#delete`)
-        return tokens.has(`${key}\u0000${write.token}`) || lostKeys.has(`${write.client}\u0000${key}\u0000${write.token}`)
+        if (write.seq <= (lostUpTo.get(`${write.client}\u0000${key}`) ?? 0)) return true
+        if (write.kind === 'delete') return deleted.has(key) || !seen.has(key)
+        return tokens.has(`${key}\u0000${write.token}`)
       }
       // per device and row, from the last write back: accounted directly, or superseded by an accounted later one
       const byDeviceRow = new Map<string, LocalWrite[]>()
