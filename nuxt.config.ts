@@ -13,6 +13,8 @@ export default defineNuxtConfig({
   devtools: { enabled: false },
   app: { baseURL: '/__offline-sync/' },
   css: ['~/assets/panel.css'],
+  // the tab's icon (client/public/icon.svg): DevTools shows it from the panel's route, no icon set from the internet
+  dir: { public: 'client/public' },
   srcDir: 'client',
   compatibilityDate: '2025-07-15',
   nitro: { output: { publicDir: './dist/client' } },

@@ -5,7 +5,7 @@ import { addDevServerHandler, addPlugin, createResolver } from '@nuxt/kit'
 import type { Nuxt } from '@nuxt/schema'
 import { defineEventHandler, fromNodeMiddleware, proxyRequest, send, setResponseStatus, type EventHandler } from 'h3'
 import sirv from 'sirv'
-import { DEVTOOLS_DEV_PORT, DEVTOOLS_ROUTE, DEVTOOLS_TAB_NAME } from './runtime/devtools/contract'
+import { DEVTOOLS_DEV_PORT, DEVTOOLS_ROUTE, DEVTOOLS_TAB_ICON, DEVTOOLS_TAB_NAME } from './runtime/devtools/contract'
 
 // The "Offline Sync" tab of Nuxt DevTools: every call of @nuxt/devtools-kit stays in this file.
 
@@ -44,7 +44,7 @@ export function setupDevtools(nuxt: Nuxt): void {
   addCustomTab({
     name: DEVTOOLS_TAB_NAME,
     title: 'Offline Sync',
-    icon: 'carbon:data-share',
+    icon: DEVTOOLS_TAB_ICON,
     view: { type: 'iframe', src: `${DEVTOOLS_ROUTE}/` },
   }, nuxt)
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, FrameLocator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEVTOOLS_ROUTE } from '../../src/runtime/devtools/contract'
+import { DEVTOOLS_ROUTE, DEVTOOLS_TAB_ICON } from '../../src/runtime/devtools/contract'
 import { devtoolsFrame, devtoolsNoise, ensurePanelBuilt, openDevtoolsOnLoad, panelFrame, TAB_ROUTE } from './support/devtools'
 import { PLAYGROUND, startDev, writeLayer, type DevServer } from './support/nuxi'
 import { BRIDGE_MARKERS } from './support/panel-markers'
@@ -32,6 +32,8 @@ let panel: FrameLocator
 const errors: string[] = []
 /** The scripts the app page loaded from the dev server (the app's own modules, DevTools' excluded). */
 const scripts: Promise<string>[] = []
+/** The answers to the tab icon's requests. */
+const iconStatuses: number[] = []
 
 beforeAll(async () => {
   await ensurePanelBuilt()
@@ -54,6 +56,7 @@ beforeAll(async () => {
   await openDevtoolsOnLoad(context)
   context.on('response', (response) => {
     const url = response.url()
+    if (url === `${dev.url}${DEVTOOLS_TAB_ICON}`) iconStatuses.push(response.status())
     if (response.request().resourceType() === 'script' && url.startsWith(dev.url) && !url.includes('/__nuxt_devtools__/')) {
       scripts.push(response.text().catch(() => ''))
     }
@@ -107,6 +110,15 @@ describe('the Offline Sync tab of Nuxt DevTools, on the playground in developmen
     const tab = page.frames().find(frame => frame.url().includes('/__nuxt_devtools__/client'))
     expect(new URL(tab!.url()).pathname).toMatch(new RegExp(`${TAB_ROUTE}$`))
     await expect.poll(() => panel.getByTestId('panel').getAttribute('data-connection'), SOON).toBe('connected')
+    // the tab's icon is the panel's own image (no icon set from the internet): DevTools' side nav shows it loaded,
+    // among its "More tabs" here (the window is too short for every tab)
+    const devtools = devtoolsFrame(page).contentFrame()
+    const more = devtools.locator('button:has([class~="carbon:overflow-menu-vertical"])')
+    await more.click()
+    const icon = devtools.locator(`img[src="${DEVTOOLS_TAB_ICON}"]`).first()
+    await expect.poll(() => icon.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), SOON).toBe(true)
+    expect(iconStatuses).toContain(200)
+    await more.click()
     expect(page.frames().some(frame => new URL(frame.url()).pathname === `${DEVTOOLS_ROUTE}/`)).toBe(true)
     await view('status')
     await expect.poll(() => panel.getByTestId('status-online').textContent(), SOON).toContain('Online')

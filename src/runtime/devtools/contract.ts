@@ -11,6 +11,8 @@ import type { PushSummary, SyncErrorInfo } from '../stores/sync-state'
 export const DEVTOOLS_TAB_NAME = 'offline-sync'
 /** Route of the panel app on the app's dev server (its `app.baseURL`, without the trailing slash). */
 export const DEVTOOLS_ROUTE = '/__offline-sync'
+/** The tab's icon, served by the panel (client/public/icon.svg): DevTools shows a path as an image, no icon set to fetch. */
+export const DEVTOOLS_TAB_ICON = `${DEVTOOLS_ROUTE}/icon.svg`
 /** Port of the panel's own dev server while developing this repository (`nuxi dev` at the root). */
 export const DEVTOOLS_DEV_PORT = 3030
 /** Bumped when the bridge changes incompatibly; the panel refuses other versions. */

@@ -74,7 +74,8 @@ describe('devtoolsEnabled', () => {
 describe('the module', () => {
   it('in development adds the tab (an iframe of the panel route), the route and the bridge plugin', async () => {
     const { tabs, plugins, routes } = await wiring(true)
-    expect(tabs).toEqual([{ name: DEVTOOLS_TAB_NAME, title: 'Offline Sync', icon: expect.any(String), view: { type: 'iframe', src: `${DEVTOOLS_ROUTE}/` } }])
+    // the icon is a path of the panel route (DevTools shows it as an image), not an icon set fetched from the internet
+    expect(tabs).toEqual([{ name: DEVTOOLS_TAB_NAME, title: 'Offline Sync', icon: `${DEVTOOLS_ROUTE}/icon.svg`, view: { type: 'iframe', src: `${DEVTOOLS_ROUTE}/` } }])
     expect(plugins).toHaveLength(1)
     expect(routes).toContain(DEVTOOLS_ROUTE)
   })
@@ -94,11 +95,14 @@ describe('the panel route', () => {
     mkdirSync(join(built, '_nuxt'), { recursive: true })
     writeFileSync(join(built, 'index.html'), '<!doctype html><title>panel</title>')
     writeFileSync(join(built, '_nuxt', 'entry.js'), 'export const panel = 1')
+    writeFileSync(join(built, 'icon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>')
     await withPanelRoute(built, 1, async (url) => {
       const index = await fetch(`${url}${DEVTOOLS_ROUTE}/`)
       expect([index.status, await index.text()]).toEqual([200, '<!doctype html><title>panel</title>'])
       const asset = await fetch(`${url}${DEVTOOLS_ROUTE}/_nuxt/entry.js`)
       expect([asset.status, await asset.text()]).toEqual([200, 'export const panel = 1'])
+      const icon = await fetch(`${url}${DEVTOOLS_ROUTE}/icon.svg`)
+      expect([icon.status, icon.headers.get('content-type')]).toEqual([200, 'image/svg+xml'])
       const route = await fetch(`${url}${DEVTOOLS_ROUTE}/conflicts`)
       expect([route.status, await route.text()]).toEqual([200, '<!doctype html><title>panel</title>'])
     })
