@@ -77,6 +77,33 @@ describe.each(MODES)('a conflict handler and an edit made while it decides: $nam
     expect(await s.operations()).toEqual([])
   })
 
+  it('a row deleted locally while its update was on the wire: the conflict shows the removed row, and keeping mine deletes it', async () => {
+    const id = newId('gone')
+    const s = await pushSetup(h, mode, { interception: {
+      before: async (request) => {
+        // the user deletes the row while its update is on its way (the delete is queued after it)
+        if (request.ops.includes(`update:${id}`)) await s.client.table('todos').remove(id)
+      },
+    } })
+    stores.push(s.store)
+    const todos = s.client.table('todos')
+    await todos.insert({ id, text: 'base', n: 1 })
+    await s.push()
+    await changeOnServer(h, 'todos', id, { text: 'theirs' })
+    await todos.update({ id, text: 'mine', n: 2 })
+    const seen: ConflictRecord[] = []
+    await s.push({ conflictHandler: (conflict) => {
+      seen.push(conflict)
+      return { choice: 'client' }
+    } })
+    // what this device has is the removed row: the handler can tell what it is deciding about
+    expect(seen[0]).toMatchObject({ itemId: id, kind: 'update', clientItem: { id, text: 'mine', n: 2 }, serverItem: { text: 'theirs' } })
+    await s.push({ conflictHandler: () => ({ choice: 'client' }) })
+    expect(await serverItem(h, 'todos', id)).toMatchObject({ deleted: true })
+    expect(await s.local('todos', id)).toBeUndefined()
+    expect(await s.operations()).toEqual([])
+  })
+
   it('an item that keeps changing while the handler decides stays in conflict for the user, with the latest edit', async () => {
     const { s, id } = await conflicted()
     let calls = 0

@@ -85,6 +85,11 @@ export async function operationsOfItem(tx: StoreTx, table: string, itemId: strin
   return tx.query<QueuedOperation>(OPERATIONS_TABLE, { where: { table, itemId } })
 }
 
+/** The snapshot of the item's latest queued delete, if any. */
+async function removedRow(tx: StoreTx, table: string, itemId: string): Promise<Row | undefined> {
+  return (await operationsOfItem(tx, table, itemId)).findLast(other => other.kind === 'delete')?.item
+}
+
 /**
  * Copies the server's system columns (from `toLocalRow`) onto a local row, keeping its values. The version is the
  * server's, or none when the server sent none: the version the row had is not the server's any more.
@@ -226,7 +231,9 @@ export async function settleOutcome(tx: StoreTx, prepared: PreparedOperation, ou
     return { type: 'failed', operation: failed, status: outcome.status, message: outcome.message }
   }
   await tx.put(OPERATIONS_TABLE, { ...operation, state: 'conflict', lastError: { status: outcome.status, message: outcome.message }, updatedAt: now })
-  const clientItem = kind === 'delete' ? operation.item : await tx.get(table, itemId)
+  // a row deleted here while its insert or update was on the wire: this device has the removed row (the later
+  // delete's snapshot), as a record written before that delete would hold it (see refreshConflicts)
+  const clientItem = kind === 'delete' ? operation.item : await tx.get(table, itemId) ?? await removedRow(tx, table, itemId)
   const record: ConflictRecord = {
     id: String(seq),
     table,
