@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Browser, BrowserContext, FrameLocator, Page } from 'playwright-core'
+import type { Browser, BrowserContext, FrameLocator, Page, Route } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEVTOOLS_ROUTE, DEVTOOLS_TAB_ICON } from '../../src/runtime/devtools/contract'
 import { devtoolsFrame, devtoolsNoise, ensurePanelBuilt, openDevtoolsOnLoad, panelFrame, TAB_ROUTE } from './support/devtools'
@@ -23,6 +23,13 @@ const API = { 'ZUMO-API-VERSION': '2.0.0', 'Content-Type': 'application/json' }
 const SOON = { timeout: 30_000 }
 
 interface ServerTodo { id: string, text: string, version: string, updatedAt: string }
+/** The part of the app's sync client (`nuxtApp.$offlineSync`) the big queue is seeded through (core/store.ts). */
+interface SeedClient {
+  store: { transaction(mode: 'readwrite', tables: string[], fn: (tx: { bulkPut(table: string, records: object[]): Promise<void> }) => Promise<void>): Promise<void> }
+  operations(): Promise<{ seq: number }[]>
+}
+/** The queue the virtual list is checked with. */
+const BIG_QUEUE = 10_000
 
 let dev: DevServer
 let browser: Browser
@@ -61,10 +68,10 @@ beforeAll(async () => {
       scripts.push(response.text().catch(() => ''))
     }
   })
-  // The pushes this file refuses on purpose (409/412) and the table requests of an offline browser are logged by
+  // The pushes this file refuses on purpose (400/409/412) and the table requests of an offline browser are logged by
   // Chromium as errors; so is Nuxt DevTools' client looking for icons on the internet.
   const expected = (text: string) => devtoolsNoise(text)
-    || /status of 4(?:09|12)\b.*\/tables\//.test(text) || (/\/tables\//.test(text) && /ERR_INTERNET_DISCONNECTED|request failed/.test(text))
+    || /status of 4(?:00|09|12)\b.*\/tables\//.test(text) || (/\/tables\//.test(text) && /ERR_INTERNET_DISCONNECTED|request failed/.test(text))
   try {
     // until `load` only: DevTools' client keeps fetching for a while; the first test waits for the app's first sync
     page = await openPage(context, dev.url, errors, expected, 'load')
@@ -214,6 +221,123 @@ describe('the Offline Sync tab of Nuxt DevTools, on the playground in developmen
     expect(await panel.getByTestId('status-online').textContent()).toContain('Online')
     await expect.poll(() => panel.getByTestId('status-last-push').textContent(), SOON).toContain('pushed')
     await screenshot('status')
+    expect(errors).toEqual([])
+  })
+})
+
+describe('the panel\'s actions, on the playground in development', () => {
+  it('discards an operation after the inline confirm: the app\'s row of a discarded insert goes', async () => {
+    await context.setOffline(true)
+    await page.getByTestId('offline-banner').waitFor()
+    await addTodo(page, 'Never mind')
+    await view('queue')
+    await expect.poll(() => queueRows().count(), SOON).toBe(1)
+    await queueRows().first().click()
+    await panel.getByTestId('queue-discard').click()
+    // the first click only asks
+    await panel.getByTestId('queue-discard-ask').waitFor()
+    expect(await queueRows().count()).toBe(1)
+    await panel.getByTestId('queue-discard-confirm').click()
+    await expect.poll(() => queueRows().count(), SOON).toBe(0)
+    await expect.poll(() => page.getByTestId('todo-text').allTextContents(), SOON).toEqual(['Buy goat milk', 'Bake bread'])
+    await context.setOffline(false)
+    await page.getByTestId('offline-banner').waitFor({ state: 'detached' })
+  })
+
+  it('shows an operation the server refused (400) as failed with its error, and Retry then Push now sends it', async () => {
+    // the server refuses this todo's insert (as it would an invalid row) until the route is removed: the push's
+    // batch (`POST /tables/$batch`, one operation here) is answered with a 400 result for it
+    const batch = (url: URL) => url.pathname === '/tables/$batch'
+    const refuse = (route: Route) => route.request().postData()?.includes('Refused at first')
+      ? route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ results: [{ status: 400, error: 'text is not allowed' }] }) })
+      : route.fallback()
+    await page.route(batch, refuse)
+    await addTodo(page, 'Refused at first')
+    await view('queue')
+    await expect.poll(() => queueRows().count(), SOON).toBe(1)
+    await panel.getByTestId('queue-push').click()
+    await expect.poll(() => queueRows().first().getAttribute('data-state'), SOON).toBe('failed')
+    await queueRows().first().click()
+    expect(await panel.getByTestId('queue-detail-error').textContent()).toContain('400: text is not allowed')
+    expect(await panel.getByTestId('queue-detail-state').textContent()).toBe('failed')
+
+    await page.unroute(batch, refuse)
+    await panel.getByTestId('queue-retry').click()
+    await expect.poll(() => panel.getByTestId('queue-detail-state').textContent(), SOON).toBe('pending')
+    await panel.getByTestId('queue-push').click()
+    await expect.poll(() => queueRows().count(), SOON).toBe(0)
+    await expect.poll(async () => (await serverTodos()).map(todo => todo.text), SOON).toContain('Refused at first')
+  })
+
+  it('edits a merge of a conflict: the app shows the merged text, and the server gets it', async () => {
+    await context.setOffline(true)
+    await page.getByTestId('offline-banner').waitFor()
+    await editTodo(page, 'Bake bread', 'Bake rye bread')
+    const bread = (await serverTodos()).find(todo => todo.text === 'Bake bread')!
+    await fetch(`${dev.url}/tables/todos/${bread.id}`, { method: 'PATCH', headers: API, body: JSON.stringify({ text: 'Bake wheat bread' }) })
+    await context.setOffline(false)
+    await expect.poll(() => panel.getByTestId('nav-conflicts-count').textContent(), SOON).toBe('1')
+    await view('conflicts')
+    const conflict = panel.getByTestId('conflict')
+    await conflict.getByTestId('conflict-merge').click()
+    const editor = conflict.getByTestId('merge-text')
+    const draft = JSON.parse(await editor.inputValue()) as Record<string, unknown>
+    // mine on top of the server's fields
+    expect(draft).toMatchObject({ id: bread.id, text: 'Bake rye bread' })
+    await editor.fill(JSON.stringify({ ...draft, text: 'Bake rye and wheat bread' }, null, 2))
+    await conflict.getByTestId('merge-save').click()
+    await expect.poll(() => page.getByTestId('todo-text').allTextContents(), SOON).toContain('Bake rye and wheat bread')
+    await panel.getByTestId('conflicts-empty').waitFor()
+    // the merge is an update queued over the server's version: Push now sends it
+    await view('queue')
+    await expect.poll(() => queueRows().count(), SOON).toBe(1)
+    await panel.getByTestId('queue-push').click()
+    await expect.poll(async () => (await serverTodos()).find(todo => todo.id === bread.id)?.text, SOON).toBe('Bake rye and wheat bread')
+  })
+
+  it('keeps a 10,000-operation queue in a virtual list, and a force purge after its confirm drops it all', async () => {
+    await context.setOffline(true)
+    await page.getByTestId('offline-banner').waitFor()
+    // seeded through the app's own local store, in one write transaction: the rows and the insert operations the
+    // app's todos table would have queued (one insert at a time would take minutes, every write refreshing the app)
+    const seeded = await page.evaluate(async (total) => {
+      const host = (window as unknown as { __NUXT_DEVTOOLS_HOST__: { nuxt: { $offlineSync: SeedClient } } }).__NUXT_DEVTOOLS_HOST__
+      const client = host.nuxt.$offlineSync
+      const now = Date.now()
+      const ids = Array.from({ length: total }, () => crypto.randomUUID())
+      await client.store.transaction('readwrite', ['todos', '_operations'], async (tx) => {
+        await tx.bulkPut('todos', ids.map((id, i) => ({ id, text: `seeded ${i}`, done: false, listId: 'seeded' })))
+        await tx.bulkPut('_operations', ids.map(itemId => ({ table: 'todos', itemId, kind: 'insert', state: 'pending', attempts: 0, createdAt: now, updatedAt: now })))
+      })
+      const operations = await client.operations()
+      return { count: operations.length, lastSeq: operations.at(-1)!.seq }
+    }, BIG_QUEUE)
+    expect(seeded.count).toBe(BIG_QUEUE)
+
+    await view('queue')
+    await expect.poll(() => panel.getByTestId('queue-count').getAttribute('data-count'), SOON).toBe(String(BIG_QUEUE))
+    expect(await panel.getByTestId('queue-list').getAttribute('aria-rowcount')).toBe(String(BIG_QUEUE + 1))
+    // only the rows in view (and a few around them) are in the DOM
+    await expect.poll(() => queueRows().count(), SOON).toBeGreaterThan(0)
+    expect(await queueRows().count()).toBeLessThanOrEqual(50)
+    await panel.getByTestId('queue-scroller').evaluate((scroller) => {
+      scroller.scrollTop = scroller.scrollHeight
+    })
+    await expect.poll(() => queueRows().last().getAttribute('data-seq'), SOON).toBe(String(seeded.lastSeq))
+    expect(await queueRows().count()).toBeLessThanOrEqual(50)
+
+    await view('tables')
+    const todos = panel.locator('[data-testid="table-row"][data-table="todos"]')
+    await expect.poll(() => todos.getByTestId('table-pending').textContent(), SOON).toMatch(/10,000/)
+    await todos.getByTestId('table-force-purge').click()
+    await todos.getByTestId('table-force-purge-ask').waitFor()
+    expect(await todos.getByTestId('table-pending').textContent()).toMatch(/10,000/)
+    await todos.getByTestId('table-force-purge-confirm').click()
+    await expect.poll(() => todos.getByTestId('table-rows').textContent(), SOON).toMatch(/^\s*0\s*$/)
+    expect(await todos.getByTestId('table-pending').textContent()).toMatch(/^\s*0\s*$/)
+    await expect.poll(() => page.getByTestId('pending-count').textContent(), SOON).toBe('0')
+    expect(await page.getByTestId('todo-text').count()).toBe(0)
+    await context.setOffline(false)
     expect(errors).toEqual([])
   })
 })
