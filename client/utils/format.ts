@@ -32,6 +32,20 @@ export function count(value: number): string {
   return value.toLocaleString('en-US')
 }
 
+const BYTE_UNITS = ['B', 'kB', 'MB', 'GB', 'TB']
+
+/** A size in bytes, in decimal units: `512 B`, `1.5 kB`, `12 MB`, `300 GB` (one decimal below 10). */
+export function bytes(value: number): string {
+  let size = value
+  let unit = 0
+  while (size >= 1000 && unit < BYTE_UNITS.length - 1) {
+    size /= 1000
+    unit++
+  }
+  const shown = unit === 0 || size >= 10 ? Math.round(size) : Math.round(size * 10) / 10
+  return `${shown} ${BYTE_UNITS[unit]}`
+}
+
 /** `1 conflict`, `2 conflicts`, `1,000 operations`. */
 export function plural(value: number, noun: string): string {
   return `${count(value)} ${noun}${value === 1 ? '' : 's'}`

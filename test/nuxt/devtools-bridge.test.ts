@@ -8,6 +8,7 @@ import devtoolsPlugin from '../../src/runtime/plugins/devtools.client'
 import { useSyncTable } from '../../src/runtime/composables/useSyncTable'
 import type { AppSyncContext } from '../../src/runtime/app-context'
 import { listWatermarks } from '../../src/runtime/core/sync/watermarks'
+import { readStorageInfo } from '../../src/runtime/browser/storage-manager'
 import { createDevtoolsBridge } from '../../src/runtime/devtools/bridge'
 import { DEVTOOLS_BRIDGE_VERSION, type OfflineSyncDevtoolsBridge } from '../../src/runtime/devtools/contract'
 import type { LockQuery } from '../../src/runtime/devtools/lock-holder'
@@ -205,6 +206,16 @@ describe('payload()', () => {
 
     expect(await bridge.payload!('todos', 'no-such-item')).toBeUndefined()
     await expect(bridge.payload!('nope', row.id)).rejects.toMatchObject({ code: 'UNKNOWN_TABLE' })
+  })
+})
+
+describe('storage', () => {
+  it('the snapshot carries the origin\'s storage figures as the browser reports them (navigator.storage)', async () => {
+    const figures = { usage: 123_456, quota: 9_000_000_000, persisted: false }
+    const { bridge } = createDevtoolsBridge({ client: syncClient(), context: appContext(), databaseName: 'offline-sync-basic', backend: '/tables', onChange: () => {}, storage: async () => figures })
+    expect((await bridge.snapshot()).storage).toEqual(figures)
+    // the plugin's bridge reads navigator.storage (none in happy-dom: no figures)
+    expect((await (await pluginBridge()).snapshot()).storage).toEqual(await readStorageInfo())
   })
 })
 

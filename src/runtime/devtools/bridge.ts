@@ -2,6 +2,7 @@
 // `$offlineSyncDevtools`; nothing of the always-on runtime imports this folder. Framework-light: the sync client and
 // context in, the contract's bridge out.
 import type { AppSyncContext } from '../app-context'
+import { readStorageInfo, type StorageInfo } from '../browser/storage-manager'
 import { UnknownTableError, ValidationError } from '../core/errors'
 import { SYSTEM_TABLES } from '../core/store'
 import type { SyncClient } from '../core/sync-client'
@@ -22,6 +23,8 @@ export interface DevtoolsBridgeOptions {
   throttleMs?: number
   /** The Web Locks the lock holder is read from. @default navigator.locks */
   locks?: LockQuery
+  /** Reads the origin's storage figures. @default readStorageInfo (navigator.storage) */
+  storage?: () => Promise<StorageInfo>
 }
 
 export interface DevtoolsBridgeHandle {
@@ -63,6 +66,7 @@ function followChanges(client: SyncClient, context: AppSyncContext, notify: () =
 export function createDevtoolsBridge(options: DevtoolsBridgeOptions): DevtoolsBridgeHandle {
   const { client, context } = options
   const lock = createLockProbe(`offline-sync:${options.databaseName}`, () => context.status().activity.kind !== 'idle', options.locks)
+  const storage = options.storage ?? (() => readStorageInfo())
   let stop: (() => void) | undefined
   let disposed = false
 
@@ -70,7 +74,7 @@ export function createDevtoolsBridge(options: DevtoolsBridgeOptions): DevtoolsBr
     version: DEVTOOLS_BRIDGE_VERSION,
     snapshot() {
       if (!stop && !disposed) stop = followChanges(client, context, options.onChange, options.throttleMs ?? 100)
-      return readSnapshot({ client, context, databaseName: options.databaseName, backend: options.backend, lock })
+      return readSnapshot({ client, context, databaseName: options.databaseName, backend: options.backend, lock, storage })
     },
     async push() {
       await context.push()

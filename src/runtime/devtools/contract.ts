@@ -3,6 +3,7 @@
 // NuxtApp: `nuxtApp.$offlineSyncDevtools` (this bridge, added by a development-only client plugin) and the typed
 // runtime hook `offline-sync:devtools:changed`. Both sides import these types and constants; nothing else crosses
 // the frame. Plain data only: the panel copies every snapshot into its own refs (reactivity does not cross frames).
+import type { StorageInfo } from '../browser/storage-manager'
 import type { QueuedOperation } from '../core/operation'
 import type { ConflictRecord, PurgeOptions, Resolution, SyncActivity } from '../core/sync/contract'
 import type { PushSummary, SyncErrorInfo } from '../stores/sync-state'
@@ -62,6 +63,11 @@ export interface DevtoolsSnapshot {
   conflicts: ConflictRecord[]
   tables: DevtoolsTableInfo[]
   queries: DevtoolsQueryInfo[]
+  /**
+   * The origin's storage (`navigator.storage`): `usage` and `quota` in bytes, `persisted`; a field is absent where the
+   * browser does not tell. Added within version 1: absent from an app from before it.
+   */
+  storage?: StorageInfo
   /** Message of the last failure to read the local store for this snapshot, if any. */
   error?: string
 }

@@ -1,3 +1,4 @@
+import type { StorageInfo } from '../browser/storage-manager'
 import type { QueuedOperation } from '../core/operation'
 import { CONFLICTS_TABLE, OPERATIONS_TABLE, WATERMARKS_TABLE } from '../core/store'
 import type { SyncClient } from '../core/sync-client'
@@ -15,6 +16,8 @@ export interface SnapshotSource {
   backend: string
   /** Who holds the cross-tab sync lock (see `createLockProbe`). */
   lock: () => Promise<DevtoolsLockHolder>
+  /** The origin's storage figures (see `readStorageInfo`); none without it. */
+  storage?: () => Promise<StorageInfo>
   /** @default Date.now */
   now?: () => number
 }
@@ -50,8 +53,9 @@ export async function readSnapshot(source: SnapshotSource): Promise<DevtoolsSnap
   const { client, context } = source
   const status = context.status()
   const plain = storeStatus(status)
-  const [lock, local] = await Promise.all([
+  const [lock, storage, local] = await Promise.all([
     source.lock(),
+    source.storage?.(),
     readLocal(client).then(value => ({ value }), (error: unknown) => ({ error: errorInfo(error).message })),
   ])
   const state: LocalState = 'value' in local ? local.value : { operations: [], conflicts: [], watermarks: [], tables: [] }
@@ -80,6 +84,7 @@ export async function readSnapshot(source: SnapshotSource): Promise<DevtoolsSnap
     conflicts: state.conflicts,
     tables: state.tables,
     queries,
+    ...storage ? { storage } : {},
     ...'error' in local ? { error: local.error } : {},
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { describeActivity, describePush } from '../../../client/utils/activity'
-import { actionLabel, cellValue, duration, errorMessage, plural, relativeTime } from '../../../client/utils/format'
+import { actionLabel, bytes, cellValue, duration, errorMessage, plural, relativeTime } from '../../../client/utils/format'
 import { countByState, operationFields } from '../../../client/utils/operation'
 import type { QueuedOperation } from '../../../src/runtime/core/operation'
 
@@ -15,6 +15,10 @@ describe('panel wording (DevTools panel)', () => {
     expect(relativeTime(1_000, 13_500)).toBe('12 s ago')
     expect(relativeTime(100_000, 10_000)).toBe('in 1 min')
     expect(relativeTime(5_000, 5_400)).toBe('just now')
+  })
+
+  it('says sizes in decimal units', () => {
+    expect([bytes(0), bytes(999), bytes(1_500), bytes(12_345_678), bytes(299_600_000_000), bytes(2e15)]).toEqual(['0 B', '999 B', '1.5 kB', '12 MB', '300 GB', '2000 TB'])
   })
 
   it('names a failed action in words', () => {
