@@ -1,7 +1,7 @@
 // Builds the benchmark fixture (test/fixtures/bench-sync) and starts its Nitro server as a child process.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { freePort } from '../../test/support/free-port'
 import { PULL_TABLE, PUSH_TABLE, rowFields } from './page-api'
 
 export const FIXTURE = fileURLToPath(new URL('../../test/fixtures/bench-sync', import.meta.url))
@@ -23,17 +23,6 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
 /** `nuxi build` of the fixture (its `.output` is git-ignored). */
 export function buildFixture(): Promise<void> {
   return run([NUXI, 'build', FIXTURE], { NUXT_TELEMETRY_DISABLED: '1' })
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')))
-    })
-  })
 }
 
 export interface BenchServer {

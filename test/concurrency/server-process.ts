@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { createServer } from 'node:net'
+import { freePort } from '../support/free-port'
 
 /** A built Nitro server (`.output/server/index.mjs`) running in its own Node process on 127.0.0.1. */
 export interface ServerProcess {
@@ -8,17 +8,6 @@ export interface ServerProcess {
   logs: string[]
   /** SIGTERM to this pid, SIGKILL after 5 s; resolves once the process has exited. */
   stop: () => Promise<void>
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      probe.close(() => typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')))
-    })
-  })
 }
 
 /** Starts `entry` with `env` and waits until `readyPath` answers 200 (at most `timeoutMs`). */

@@ -1,25 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { freePort } from '../../support/free-port'
 
 /** The repository's root (the panel app) and the playground. */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 export const PLAYGROUND = join(ROOT, 'playground')
 const NUXI = join(ROOT, 'node_modules/@nuxt/cli/bin/nuxi.mjs')
 
-/** A port nobody listens on at the moment, on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
+export { freePort }
 
 /**
  * A Nuxt layer holding only `config`, written to `<dir>/layer`, for `nuxi … --extends <layer>`: a test changes the
