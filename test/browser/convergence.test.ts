@@ -37,15 +37,19 @@ describe('convergence under injected faults, with browser devices', () => {
   it('6 Node devices and 2 Chromium pages converge: equal to the server, no write lost, no queue or conflict left', async () => {
     const seed = seedFromEnv('BROWSER_CONVERGENCE_SEED')
     const devices = browserDevices(browser, `${app.url}/`)
+    const rerun = `BROWSER_CONVERGENCE_SEED=${seed} npx vitest run --project e2e test/browser/convergence.test.ts`
     const report = await runConvergence({
       seed,
       clients: 6,
       extraDevices: [{ name: 'b1', factory: devices.factory }, { name: 'b2', factory: devices.factory }],
       actions: 600,
       durationMs: 45_000,
+    }).catch((error: unknown) => {
+      // a run that throws (a page that does not load, a device that cannot start) has no report: name the seed here
+      throw new Error(`the convergence run failed (seed ${seed}; re-run: ${rerun})`, { cause: error })
     })
     const stats = devices.stats()
-    const text = `${formatReport(report, `BROWSER_CONVERGENCE_SEED=${seed} npx vitest run --project e2e test/browser/convergence.test.ts`)}
+    const text = `${formatReport(report, rerun)}
 browser devices: ${Object.entries(stats).map(([name, s]) => `${name} ${s.writes} writes, ${s.pushed} operations pushed, ${s.pulled} rows pulled, ${s.conflicts} conflicts resolved in the page`).join('; ')}`
     if (report.problems.length) console.error(text)
     else console.log(text)
