@@ -8,7 +8,7 @@ import { OfflineSyncError, type OfflineSyncErrorCode } from '../../../src/runtim
 import type { Row } from '../../../src/runtime/core/store'
 import type { ConflictRecord, Resolution } from '../../../src/runtime/core/sync/contract'
 import { simStoredRow } from '../../reliability/support/node-sim-client'
-import type { SimClient, SimClientFactory, SimPullResult, SimPushResult, SimRow } from '../../reliability/support/sim-client'
+import type { SimClient, SimClientFactory } from '../../reliability/support/sim-client'
 import type { SimWindow } from './page-api'
 import { watchErrors } from './playground'
 
@@ -22,18 +22,9 @@ interface PageError {
 
 type Outcome<T> = { ok: true, value: T } | { ok: false, error: PageError }
 
-/** What the page answers, by method (see `installDispatcher`). */
-interface PageMethods {
-  insert: (table: string, row: SimRow) => Promise<void>
-  update: (table: string, row: SimRow) => Promise<void>
-  remove: (table: string, id: string) => Promise<void>
-  setOnline: (online: boolean) => Promise<void>
-  push: () => Promise<SimPushResult>
-  pull: (table: string, queryName: string) => Promise<SimPullResult>
+/** What the page answers, by method (see `installDispatcher`): the device's calls, raw rows and the tables it has. */
+type PageMethods = Pick<SimClient, 'insert' | 'update' | 'remove' | 'setOnline' | 'push' | 'pull' | 'queueLength' | 'conflicts' | 'resolve'> & {
   rows: (tables: string[]) => Promise<Record<string, Row[]>>
-  queueLength: () => Promise<number>
-  conflicts: () => Promise<ConflictRecord[]>
-  resolve: (conflictId: string, resolution: Resolution) => Promise<void>
   tables: () => Promise<string>
 }
 
