@@ -36,9 +36,11 @@ export function createSnapshotReader(minGapMs: number): SnapshotReader {
       const begun = Date.now()
       try {
         const next = copyPlain(await bridge.snapshot())
-        if (current !== generation) return
-        snapshot.value = next
-        readError.value = undefined
+        // read from an app the panel has left: dropped, and the loop goes on if the new one asked for a read
+        if (current === generation) {
+          snapshot.value = next
+          readError.value = undefined
+        }
       }
       catch (error) {
         if (current === generation) readError.value = errorMessage(error)

@@ -156,6 +156,27 @@ describe('panel host adapter', () => {
     expect(fake.stats.maxRunning).toBe(1)
   })
 
+  it('reads the new app when the app changes while a read of the old one is still under way', async () => {
+    const first = fakeApp()
+    connectDevtools(first.app)
+    const host = startHost()
+    expect(first.waiting()).toBe(1)
+
+    const second = fakeApp()
+    second.setState({ ...snapshotOf(2), databaseName: 'other' })
+    connectDevtools(second.app)
+    await flush()
+    expect(first.listeners()).toBe(0)
+    expect(second.listeners()).toBe(1)
+    // the old app's read ends after the switch: dropped, and the new app is read next
+    first.answer()
+    await vi.waitFor(() => expect(second.waiting()).toBe(1))
+    expect(host.snapshot.value).toBeUndefined()
+    second.answer()
+    await vi.waitFor(() => expect(host.snapshot.value?.databaseName).toBe('other'))
+    expect(second.stats.maxRunning).toBe(1)
+  })
+
   it('finds the app through the parent window when an app page frames the panel itself (no DevTools client)', async () => {
     const fake = fakeApp()
     connectDevtools(undefined)
