@@ -8,7 +8,7 @@ import { DEVTOOLS_ROUTE, DEVTOOLS_TAB_ICON } from '../../src/runtime/devtools/co
 import { devtoolsFrame, devtoolsNoise, ensurePanelBuilt, openDevtoolsOnLoad, panelFrame, TAB_ROUTE } from './support/devtools'
 import { PLAYGROUND, startDev, writeLayer, type DevServer } from './support/nuxi'
 import { BRIDGE_MARKERS } from './support/panel-markers'
-import { addList, addTodo, editTodo, launchChromium, openPage, selectedListId } from './support/playground'
+import { addList, addTodo, launchChromium, openPage, selectedListId } from './support/playground'
 
 // The playground in development (`nuxi dev`, a child process) with its table server on the embedded database in a
 // fresh folder, the built panel served by the module, and the real Nuxt DevTools open on the "Offline Sync" tab.
@@ -92,6 +92,18 @@ function serverTodos(): Promise<ServerTodo[]> {
   return fetch(`${dev.url}/tables/todos?$top=1000`, { headers: API }).then(response => response.json() as Promise<ServerTodo[]>)
 }
 
+/**
+ * The playground's `editTodo` for a page whose lower part the docked DevTools covers (the offline banner can push a
+ * todo under it): the double-click is dispatched on the todo itself rather than at a point of the screen the dock
+ * may be over; typing goes to the focused input wherever it is.
+ */
+async function editTodoUnderDock(page: Page, from: string, to: string): Promise<void> {
+  await page.getByTestId('todo-text').getByText(from, { exact: true }).dispatchEvent('dblclick')
+  await page.getByLabel('Todo text').fill(to)
+  await page.getByLabel('Todo text').press('Enter')
+  await page.getByTestId('todo-text').getByText(to, { exact: true }).waitFor()
+}
+
 async function view(name: 'queue' | 'conflicts' | 'tables' | 'status') {
   await panel.getByTestId(`nav-${name}`).click()
   await panel.getByTestId(`view-${name}`).waitFor()
@@ -169,7 +181,7 @@ describe('the Offline Sync tab of Nuxt DevTools, on the playground in developmen
   it('shows a conflict with both sides, and Keep theirs from the panel changes the app\'s data', async () => {
     await context.setOffline(true)
     await page.getByTestId('offline-banner').waitFor()
-    await editTodo(page, 'Buy milk', 'Buy oat milk')
+    await editTodoUnderDock(page, 'Buy milk', 'Buy oat milk')
     await expect.poll(() => queueRows().count(), SOON).toBe(1)
     expect(await queueRows().first().textContent()).toContain('update')
 
@@ -278,7 +290,7 @@ describe('the panel\'s actions, on the playground in development', () => {
   it('edits a merge of a conflict: the app shows the merged text, and the server gets it', async () => {
     await context.setOffline(true)
     await page.getByTestId('offline-banner').waitFor()
-    await editTodo(page, 'Bake bread', 'Bake rye bread')
+    await editTodoUnderDock(page, 'Bake bread', 'Bake rye bread')
     const bread = (await serverTodos()).find(todo => todo.text === 'Bake bread')!
     await fetch(`${dev.url}/tables/todos/${bread.id}`, { method: 'PATCH', headers: API, body: JSON.stringify({ text: 'Bake wheat bread' }) })
     await context.setOffline(false)
