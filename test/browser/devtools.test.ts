@@ -68,10 +68,10 @@ beforeAll(async () => {
       scripts.push(response.text().catch(() => ''))
     }
   })
-  // The pushes this file refuses on purpose (400/409/412) and the table requests of an offline browser are logged by
+  // The pushes this file refuses on purpose (400/409/412/503) and the table requests of an offline browser are logged by
   // Chromium as errors; so is Nuxt DevTools' client looking for icons on the internet.
   const expected = (text: string) => devtoolsNoise(text)
-    || /status of 4(?:00|09|12)\b.*\/tables\//.test(text) || (/\/tables\//.test(text) && /ERR_INTERNET_DISCONNECTED|request failed/.test(text))
+    || /status of (?:4(?:00|09|12)|503)\b.*\/tables\//.test(text) || (/\/tables\//.test(text) && /ERR_INTERNET_DISCONNECTED|request failed/.test(text))
   try {
     // until `load` only: DevTools' client keeps fetching for a while; the first test waits for the app's first sync
     page = await openPage(context, dev.url, errors, expected, 'load')
@@ -144,6 +144,20 @@ describe('the Offline Sync tab of Nuxt DevTools, on the playground in developmen
     // the development app loads the code a production build must not contain (devtools-production.test.ts)
     const loaded = (await Promise.all(scripts)).join('\n')
     for (const marker of BRIDGE_MARKERS) expect(loaded, marker).toContain(marker)
+  })
+
+  it('says "Open the app" on the panel\'s route when no app page is connected', async () => {
+    const alone = await context.newPage()
+    try {
+      await alone.goto(`${dev.url}${DEVTOOLS_ROUTE}/`, { waitUntil: 'load' })
+      const state = alone.getByTestId('empty-state')
+      await expect.poll(() => state.getAttribute('data-state'), SOON).toBe('no-app')
+      expect(await alone.getByTestId('empty-state-title').textContent()).toContain('Open the app')
+      expect(await alone.getByTestId('panel').getAttribute('data-connection')).toBe('no-app')
+    }
+    finally {
+      await alone.close()
+    }
   })
 
   it('lists what the app writes offline in the Queue, in order, and opens an operation\'s details', async () => {
@@ -311,6 +325,82 @@ describe('the panel\'s actions, on the playground in development', () => {
     await expect.poll(() => queueRows().count(), SOON).toBe(1)
     await panel.getByTestId('queue-push').click()
     await expect.poll(async () => (await serverTodos()).find(todo => todo.id === bread.id)?.text, SOON).toBe('Bake rye and wheat bread')
+  })
+
+  it('shows in Status a stopped push\'s error, then the retry in progress with its progress bar and the lock this tab holds', async () => {
+    // the first push answers 503 (the push stops; a retry follows after a backoff); the retry's request waits
+    // until the test lets it through, so that the panel can be seen while it runs
+    let release!: () => void
+    const held = new Promise<void>(resolve => release = resolve)
+    let writes = 0
+    const writesToTables = (url: URL) => url.pathname.startsWith('/tables/')
+    const stopThenHold = async (route: Route) => {
+      if (route.request().method() === 'GET') return route.fallback()
+      if (++writes === 1) return route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: 'maintenance' }) })
+      await held
+      return route.fallback()
+    }
+    await page.route(writesToTables, stopThenHold)
+    try {
+      await addTodo(page, 'Sent after a 503')
+      await view('queue')
+      await expect.poll(() => queueRows().count(), SOON).toBe(1)
+      await panel.getByTestId('queue-push').click()
+
+      await view('status')
+      await expect.poll(() => panel.getByTestId('status-last-error').textContent(), SOON).toContain('503')
+      await expect.poll(() => panel.getByTestId('status-last-push').textContent(), SOON).toContain('stopped')
+      // the retry runs: this tab holds the push lock, the bar shows 0 of 1 operation
+      await expect.poll(() => panel.getByTestId('status-activity').getAttribute('data-kind'), SOON).toBe('push')
+      expect(await panel.getByTestId('status-progress').getAttribute('aria-valuenow')).toBe('0')
+      expect(await panel.getByTestId('status-activity-detail').textContent()).toContain('0 of 1 operation')
+      expect(await panel.getByTestId('header-activity').textContent()).toContain('Pushing 0%')
+      await expect.poll(() => panel.getByTestId('status-lock').getAttribute('data-lock'), SOON).toBe('this-tab')
+      expect(await panel.getByTestId('status-lock').textContent()).toContain('This tab')
+    }
+    finally {
+      release()
+    }
+    await expect.poll(() => panel.getByTestId('status-activity').getAttribute('data-kind'), SOON).toBe('idle')
+    await expect.poll(() => panel.getByTestId('status-last-push').textContent(), SOON).toContain('1 pushed')
+    expect(await panel.getByTestId('status-last-error').textContent()).toContain('None')
+    await expect.poll(() => panel.getByTestId('status-lock').getAttribute('data-lock'), SOON).toBe('free')
+    expect(await panel.getByTestId('status-progress').getAttribute('aria-valuenow')).toBeNull()
+    await page.unroute(writesToTables, stopThenHold)
+    expect(writes).toBeGreaterThanOrEqual(2)
+    expect((await serverTodos()).map(todo => todo.text)).toContain('Sent after a 503')
+  })
+
+  it('names a refused action in words; Purge empties a table and Pull now brings its rows back', async () => {
+    await view('tables')
+    const todos = panel.locator('[data-testid="table-row"][data-table="todos"]')
+    const query = panel.locator('[data-testid="query-row"][data-query="todos"]')
+    // offline, a pull is refused: the panel says which action failed and why
+    await context.setOffline(true)
+    await page.getByTestId('offline-banner').waitFor()
+    await query.getByTestId('query-pull').click()
+    const refused = panel.getByTestId('action-error')
+    await refused.waitFor()
+    expect(await refused.getAttribute('data-action')).toBe('pull:todos')
+    expect(await refused.textContent()).toMatch(/Pull of todos failed: .*Offline/i)
+    await panel.getByTestId('action-error-dismiss').click()
+    await refused.waitFor({ state: 'detached' })
+    await context.setOffline(false)
+    await page.getByTestId('offline-banner').waitFor({ state: 'detached' })
+
+    const local = Number((await todos.getByTestId('table-rows').textContent())!.replace(/\D/g, ''))
+    expect(local).toBeGreaterThan(0)
+    expect(await todos.getByTestId('table-pending').textContent()).toMatch(/^\s*0\s*$/)
+    await todos.getByTestId('table-purge').click()
+    await expect.poll(() => todos.getByTestId('table-rows').textContent(), SOON).toMatch(/^\s*0\s*$/)
+    // the table's watermarks are reset, and the app's list shows no todo
+    await expect.poll(() => query.getByTestId('query-watermark').textContent(), SOON).toContain('not pulled yet')
+    await expect.poll(() => page.getByTestId('todo-text').count(), SOON).toBe(0)
+
+    await query.getByTestId('query-pull').click()
+    await expect.poll(() => todos.getByTestId('table-rows').textContent(), SOON).toMatch(new RegExp(`^\\s*${local}\\s*$`))
+    expect(await query.getByTestId('query-rows').textContent()).toMatch(new RegExp(`^\\s*${local}\\s*$`))
+    await expect.poll(() => page.getByTestId('todo-text').allTextContents(), SOON).toContain('Sent after a 503')
   })
 
   it('keeps a 10,000-operation queue in a virtual list, and a force purge after its confirm drops it all', async () => {
