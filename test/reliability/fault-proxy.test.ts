@@ -97,6 +97,29 @@ describe('fault proxy', () => {
     expect(p.counts[fault]).toBe(1)
   })
 
+  it.each([['error500', 500], ['error503', 503]] as const)('%s: carries the CORS headers a cross-origin browser device needs to read it', async (fault, status) => {
+    const p = await proxy({ rates: { [fault]: 1 } })
+    const app = 'http://127.0.0.1:1234'
+    const response = await fetch(`${p.url}/tables/x`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'origin': app } })
+    expect(response.status).toBe(status)
+    expect(response.headers.get('access-control-allow-origin')).toBe(app)
+    expect(response.headers.get('vary')).toBe('Origin')
+    // without an Origin (a Node device), any origin
+    expect((await post(p.url)).headers.get('access-control-allow-origin')).toBe('*')
+  })
+
+  it('a server that does not answer: the proxy answers 502, with the CORS headers', async () => {
+    const closed = createServer()
+    await new Promise<void>(resolve => closed.listen(0, '127.0.0.1', resolve))
+    const port = (closed.address() as AddressInfo).port
+    await new Promise(resolve => closed.close(resolve))
+    const p = await proxy({ target: `http://127.0.0.1:${port}` })
+    const response = await fetch(`${p.url}/tables/x`, { headers: { origin: 'http://127.0.0.1:1234' } })
+    expect(response.status).toBe(502)
+    expect(response.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:1234')
+    expect(await response.json()).toEqual({ error: 'fault proxy: the server did not answer' })
+  })
+
   it('truncate: the full Content-Length, half the body, then the connection closes; the server applied it', async () => {
     const p = await proxy({ rates: { truncate: 1 } })
     const response = await post(p.url)

@@ -80,6 +80,16 @@ function choose(prng: Prng, rates: FaultRates): FaultKind {
   return 'pass'
 }
 
+/**
+ * Headers of an answer the proxy makes itself (an injected 500/503, a 502): JSON, and the CORS headers a browser device
+ * (cross-origin, like the server's own answers) needs to read it as that status rather than as a network error. The
+ * request's origin is echoed (`*` without one), which any allowed-origin setting of the server would allow; nothing is exposed, since
+ * such an answer carries none of the headers the server exposes (`ETag`, `Link`, the batch announcement).
+ */
+function ownAnswerHeaders(req: IncomingMessage): OutgoingHttpHeaders {
+  return { 'content-type': 'application/json', 'access-control-allow-origin': req.headers.origin ?? '*', 'vary': 'Origin' }
+}
+
 const readBody = (message: IncomingMessage): Promise<Buffer> => new Promise((resolve, reject) => {
   const chunks: Buffer[] = []
   message.on('data', (chunk: Buffer) => chunks.push(chunk))
@@ -121,7 +131,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const body = await readBody(req)
     if (fault === 'dropRequest') return void req.socket.destroy()
     if (fault === 'error500' || fault === 'error503') {
-      res.writeHead(fault === 'error500' ? 500 : 503, { 'content-type': 'application/json' })
+      res.writeHead(fault === 'error500' ? 500 : 503, ownAnswerHeaders(req))
       return void res.end(JSON.stringify({ error: `fault proxy: injected ${fault}` }))
     }
     if (fault === 'delay') await new Promise(resolve => setTimeout(resolve, delay))
@@ -130,7 +140,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       answer = await forward(req, body)
     }
     catch {
-      res.writeHead(502, { 'content-type': 'application/json' })
+      res.writeHead(502, ownAnswerHeaders(req))
       return void res.end(JSON.stringify({ error: 'fault proxy: the server did not answer' }))
     }
     if (fault === 'dropResponse' || (fault === 'truncate' && answer.body.length < 2)) return void req.socket.destroy()
