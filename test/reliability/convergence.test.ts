@@ -13,8 +13,12 @@ describe('convergence under injected faults', () => {
   it('8 devices converge: equal to the server, no write lost, no queue or conflict left', async () => {
     const seed = seedFromEnv('CONVERGENCE_SEED')
     const concurrency = Number(process.env.CONVERGENCE_CONCURRENCY ?? 3)
-    const report = await runConvergence({ seed, clients: 8, actions: 1000, concurrency })
-    const text = formatReport(report, `CONVERGENCE_SEED=${seed} CONVERGENCE_CONCURRENCY=${concurrency} npx vitest run --project reliability test/reliability/convergence.test.ts`)
+    const rerun = `CONVERGENCE_SEED=${seed} CONVERGENCE_CONCURRENCY=${concurrency} npx vitest run --project reliability test/reliability/convergence.test.ts`
+    const report = await runConvergence({ seed, clients: 8, actions: 1000, concurrency }).catch((error: unknown) => {
+      // a run that throws (a device that cannot start, a server that does not answer) has no report: name the seed here
+      throw new Error(`the convergence run failed (seed ${seed}; re-run: ${rerun})`, { cause: error })
+    })
+    const text = formatReport(report, rerun)
     if (report.problems.length || process.env.CONVERGENCE_REPORT) console.error(text)
     expect(report.problems, text).toEqual([])
     expect(report.unaccounted, text).toBe(0)
