@@ -77,15 +77,37 @@ describe('fault proxy', () => {
     expect(p.counts.dropResponse).toBe(1)
   })
 
-  it('delay: answered normally, no earlier than the delay', async () => {
-    const p = await proxy({ rates: { delay: 1 }, delayMs: [150, 150] })
-    const started = performance.now()
-    const response = await post(p.url)
+  it('delay: waits the drawn delay before forwarding, then answers normally', async () => {
+    // the proxy's clock is the test's: no wall time is measured
+    const asked: number[] = []
+    let sleeping!: () => void
+    let wake!: () => void
+    const slept = new Promise<void>(resolve => sleeping = resolve)
+    const sleep = (ms: number) => {
+      asked.push(ms)
+      sleeping()
+      return new Promise<void>(resolve => wake = resolve)
+    }
+    const p = await proxy({ rates: { delay: 1 }, delayMs: [150, 150], sleep })
+    const answered = post(p.url)
+    await slept
+    expect(asked).toEqual([150])
+    // not forwarded while the delay lasts
+    expect(seen).toEqual([])
+    wake()
+    const response = await answered
     expect(await response.text()).toBe(ANSWER)
-    // a lower bound only: setTimeout never fires early
-    expect(performance.now() - started).toBeGreaterThanOrEqual(140)
     expect(seen).toHaveLength(1)
     expect(p.counts.delay).toBe(1)
+  })
+
+  it('delay: a drawn delay lies in the configured range', async () => {
+    const asked: number[] = []
+    const p = await proxy({ rates: { delay: 1 }, delayMs: [20, 40], sleep: async ms => void asked.push(ms) })
+    for (let n = 0; n < 20; n++) expect(await (await post(p.url)).text()).toBe(ANSWER)
+    expect(asked).toHaveLength(20)
+    for (const ms of asked) expect(ms >= 20 && ms <= 40, `${ms}`).toBe(true)
+    expect(new Set(asked).size).toBeGreaterThan(1)
   })
 
   it.each([['error500', 500], ['error503', 503]] as const)('%s: answered by the proxy with %i, never forwarded', async (fault, status) => {

@@ -31,6 +31,8 @@ export interface FaultProxyOptions {
   rates?: FaultRates
   /** Range of a `delay` fault, inclusive. @default [5, 80] */
   delayMs?: [number, number]
+  /** How a `delay` fault waits its `ms` (a test may stand in its own clock). @default setTimeout */
+  sleep?: (ms: number) => Promise<void>
   /** Headers added to every forwarded request (e.g. which device sends it). */
   headers?: Record<string, string>
   /** Response headers removed from every forwarded answer (lower case), e.g. a server's announcement. */
@@ -102,6 +104,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const target = new URL(options.target)
   const prng = createPrng(options.seed)
   const [minDelay, maxDelay] = options.delayMs ?? [5, 80]
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms)))
   let rates = checkedRates(options.rates ?? {})
   let down = false
   const counts = Object.fromEntries([...FAULT_KINDS, 'pass', 'down'].map(kind => [kind, 0])) as Record<FaultKind | 'down', number>
@@ -134,7 +137,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       res.writeHead(fault === 'error500' ? 500 : 503, ownAnswerHeaders(req))
       return void res.end(JSON.stringify({ error: `fault proxy: injected ${fault}` }))
     }
-    if (fault === 'delay') await new Promise(resolve => setTimeout(resolve, delay))
+    if (fault === 'delay') await sleep(delay)
     let answer: Awaited<ReturnType<typeof forward>>
     try {
       answer = await forward(req, body)
