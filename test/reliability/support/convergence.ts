@@ -8,6 +8,7 @@ import { FAULT_KINDS, startFaultProxy, type FaultKind, type FaultRates } from '.
 import { createLedger } from './ledger'
 import { nodeSimClient } from './node-sim-client'
 import { createPrng } from './prng'
+import { selfConflict } from './self-conflict'
 import { SIM_QUERIES, SIM_TABLES, type SimClientFactory } from './sim-client'
 import { startSimServer, type SimServer } from './sim-server'
 
@@ -78,6 +79,8 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
 
   const onResolved = (name: string) => (conflict: ConflictRecord, resolution: Resolution) => {
     conflictsResolved[resolution.choice] += 1
+    const self = selfConflict(ledger, name, conflict)
+    if (self) problems.push(self)
     if (resolution.choice === 'server' || resolution.choice === 'discard') ledger.loseByPolicy({ client: name, table: conflict.table, id: conflict.itemId })
   }
 

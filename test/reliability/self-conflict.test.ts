@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest'
+import type { ConflictRecord } from '../../src/runtime/core/sync/contract'
+import { createLedger } from './support/ledger'
+import { selfConflict } from './support/self-conflict'
+
+/** The convergence suite's self-conflict check: a conflict with the device's own applied write is a lost response not recognised. */
+function setup() {
+  const ledger = createLedger()
+  ledger.write({ client: 'c1', table: 'shared', id: 'r1', kind: 'insert', token: 'c1.1' })
+  ledger.write({ client: 'c2', table: 'shared', id: 'r1', kind: 'update', token: 'c2.1' })
+  ledger.write({ client: 'c1', table: 'shared', id: 'r1', kind: 'update', token: 'c1.2' })
+  return ledger
+}
+
+const conflict = (over: Partial<ConflictRecord>): ConflictRecord => ({
+  id: 'k1',
+  table: 'shared',
+  itemId: 'r1',
+  operationSeq: 1,
+  kind: 'update',
+  status: 412,
+  clientItem: { id: 'r1', token: 'c1.2' },
+  serverItem: { id: 'r1', version: 'v2', token: 'c1.1' },
+  createdAt: 0,
+  ...over,
+})
+
+describe('self-conflict check', () => {
+  it.each([
+    ['an update meeting its own earlier write', {}],
+    ['an update meeting exactly what it sent', { serverItem: { id: 'r1', version: 'v3', token: 'c1.2' } }],
+    ['an insert answered 409 with its own row', { kind: 'insert', status: 409, serverItem: { id: 'r1', token: 'c1.1' } }],
+  ] as const)('flags %s', (_, over) => {
+    expect(selfConflict(setup(), 'c1', conflict(over as Partial<ConflictRecord>))).toMatch(/^c1: self-conflict: a lost response was not recognised \(.* shared\/r1 .*token c1\.\d/)
+  })
+
+  it.each([
+    ['another device\'s write on the server', 'c1', { serverItem: { id: 'r1', version: 'v3', token: 'c2.1' } }],
+    ['a row the server deleted since (a real conflict)', 'c1', { serverItem: { id: 'r1', version: 'v3', token: 'c1.1', deleted: true } }],
+    ['a delete meeting the device\'s own update (it now sends a delete)', 'c1', { kind: 'delete' }],
+    ['no server item', 'c1', { status: 404, serverItem: undefined }],
+    ['another device meeting this device\'s token', 'c2', {}],
+    ['the same token on another row', 'c1', { itemId: 'r2' }],
+  ] as const)('does not flag %s', (_, device, over) => {
+    expect(selfConflict(setup(), device, conflict(over as Partial<ConflictRecord>))).toBeUndefined()
+  })
+})
