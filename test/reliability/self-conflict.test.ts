@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { ConflictRecord } from '../../src/runtime/core/sync/contract'
 import { createLedger } from './support/ledger'
-import { selfConflict } from './support/self-conflict'
+import type { ServerVersion } from './support/ledger'
+import { revivedByUndelete, revivedNote, selfConflict } from './support/self-conflict'
 
 /** The convergence suite's self-conflict check: a conflict with the device's own applied write is a lost response not recognised. */
 function setup() {
@@ -43,5 +44,32 @@ describe('self-conflict check', () => {
     ['the same token on another row', 'c1', { itemId: 'r2' }],
   ] as const)('does not flag %s', (_, device, over) => {
     expect(selfConflict(setup(), device, conflict(over as Partial<ConflictRecord>))).toBeUndefined()
+  })
+
+  describe('explained by the server\'s commit log as a v2 undelete\'s revival', () => {
+    const entry = (version: string, token: string, deleted: boolean, id = 'r1'): ServerVersion => ({ table: 'shared', id, token, deleted, version })
+    // c1 inserted r1 (v1), someone deleted it (v2, values kept), an undelete brought it back (v3, values kept)
+    const revived = [entry('v1', 'c1.1', false), entry('x1', 'c2.1', false, 'r2'), entry('v2', 'c1.1', true), entry('v3', 'c1.1', false)]
+
+    it('the server item is the version an undelete logged right after the deleted row with the same token', () => {
+      expect(revivedByUndelete(revived, conflict({ serverItem: { id: 'r1', version: 'v3', token: 'c1.1' } }))).toBe(true)
+    })
+
+    it.each([
+      ['the push that wrote the token (a real lost answer)', revived, 'v1'],
+      ['a version whose row was not deleted just before', [entry('v1', 'c1.1', false), entry('v3', 'c1.1', false)], 'v3'],
+      ['a revival whose deleted row carried another token', [entry('v2', 'c2.1', true), entry('v3', 'c1.1', false)], 'v3'],
+      ['a version the log does not hold', revived, 'v9'],
+      ['the deleted version itself', revived, 'v2'],
+    ] as const)('not: %s', (_, log, version) => {
+      expect(revivedByUndelete(log, conflict({ serverItem: { id: 'r1', version, token: 'c1.1' } }))).toBe(false)
+    })
+
+    it('the note names the re-creation case as the known limitation, and an update as a real conflict', () => {
+      const insert = conflict({ kind: 'insert', serverItem: { id: 'r1', version: 'v3', token: 'c1.1' } })
+      const update = conflict({ serverItem: { id: 'r1', version: 'v3', token: 'c1.1' } })
+      expect(revivedNote(selfConflict(setup(), 'c1', insert)!, insert)).toMatch(/^c1: self-conflict explained \(insert of shared\/r1 .*v2 undelete's revival.*known limitation/)
+      expect(revivedNote(selfConflict(setup(), 'c1', update)!, update)).toMatch(/^c1: self-conflict explained \(update of shared\/r1 .*real conflict/)
+    })
   })
 })

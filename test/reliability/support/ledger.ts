@@ -42,6 +42,8 @@ export interface ServerVersion {
   id: string
   token: string | null
   deleted: boolean
+  /** The version the server stamped on it. */
+  version?: string
 }
 
 export interface Ledger {

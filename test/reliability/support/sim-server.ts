@@ -20,10 +20,10 @@ export async function startSimServer(): Promise<SimServer> {
   try {
     // An AFTER trigger sees the row as committed (stamped by the clock's BEFORE trigger) and writes in the same
     // transaction: a rolled-back write leaves no trace in the log.
-    await sql`create table sim_log (seq bigserial primary key, tbl text not null, id text not null, token text, deleted boolean not null)`.execute(harness.db)
+    await sql`create table sim_log (seq bigserial primary key, tbl text not null, id text not null, token text, deleted boolean not null, version text not null)`.execute(harness.db)
     await sql.raw(`create function sim_log_write() returns trigger language plpgsql as $$
       begin
-        insert into sim_log (tbl, id, token, deleted) values (TG_TABLE_NAME, NEW.id, NEW.token, NEW.deleted);
+        insert into sim_log (tbl, id, token, deleted, version) values (TG_TABLE_NAME, NEW.id, NEW.token, NEW.deleted, NEW.version);
         return null;
       end $$`).execute(harness.db)
     for (const table of Object.keys(SIM_TABLES)) {
@@ -37,8 +37,8 @@ export async function startSimServer(): Promise<SimServer> {
   return {
     harness,
     async log() {
-      const result = await sql<{ tbl: string, id: string, token: string | null, deleted: boolean }>`select tbl, id, token, deleted from sim_log order by seq`.execute(harness.db)
-      return result.rows.map(row => ({ table: row.tbl, id: row.id, token: row.token, deleted: row.deleted }))
+      const result = await sql<{ tbl: string, id: string, token: string | null, deleted: boolean, version: string }>`select tbl, id, token, deleted, version from sim_log order by seq`.execute(harness.db)
+      return result.rows.map(row => ({ table: row.tbl, id: row.id, token: row.token, deleted: row.deleted, version: row.version }))
     },
     async rows() {
       const tables: Record<string, SimStoredRow[]> = {}
