@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest'
+import { createTableClient } from '../../src/runtime/core/sync'
 import type { ConflictRecord } from '../../src/runtime/core/sync/contract'
 import { createLedger } from './support/ledger'
 import type { ServerVersion } from './support/ledger'
+import { nodeSimClient } from './support/node-sim-client'
 import { revivedByUndelete, revivedNote, selfConflict } from './support/self-conflict'
+import { SIM_QUERIES, SIM_TABLES } from './support/sim-client'
+import { startSimServer } from './support/sim-server'
 
 /** The convergence suite's self-conflict check: a conflict with the device's own applied write is a lost response not recognised. */
 function setup() {
@@ -70,6 +74,40 @@ describe('self-conflict check', () => {
       const update = conflict({ serverItem: { id: 'r1', version: 'v3', token: 'c1.1' } })
       expect(revivedNote(selfConflict(setup(), 'c1', insert)!, insert)).toMatch(/^c1: self-conflict explained \(insert of shared\/r1 .*v2 undelete's revival.*known limitation/)
       expect(revivedNote(selfConflict(setup(), 'c1', update)!, update)).toMatch(/^c1: self-conflict explained \(update of shared\/r1 .*real conflict/)
+    })
+
+    it('end to end: an update meeting another device\'s v2 re-creation of its own old row is flagged, and the server\'s log explains it', async () => {
+      const server = await startSimServer()
+      const ledger = createLedger()
+      const met: ConflictRecord[] = []
+      const device = await nodeSimClient({ apiVersion: '3.0.0' })({ name: 'c8', baseUrl: `${server.harness.url}/tables`, tables: SIM_TABLES, queries: SIM_QUERIES, resolveConflict: () => ({ choice: 'client' }), onResolved: found => void met.push(found) })
+      try {
+        const id = 'c8-shared-1'
+        const write = async (kind: 'insert' | 'update', token: string) => {
+          ledger.write({ client: 'c8', table: 'shared', id, kind, token })
+          await device[kind]('shared', { id, text: token, n: 1, token, author: 'c8' })
+        }
+        await write('insert', 'c8.1')
+        await device.push()
+        // someone deletes the row; a v2 device re-creates it: its undelete brings the row back with c8's values
+        const other = createTableClient({ baseUrl: `${server.harness.url}/tables`, apiVersion: '2.0.0' })
+        await other.delete('shared', id, (await other.get('shared', id)).version)
+        await other.undelete!('shared', { id }, (await other.get('shared', id, { includeDeleted: true })).version)
+        await write('update', 'c8.2')
+        // the handler resolves it (client wins), so the push reports none left; it met exactly one
+        await device.push()
+        expect(met).toHaveLength(1)
+        const [found] = met
+        expect(found).toMatchObject({ kind: 'update', status: 412, serverItem: { token: 'c8.1', deleted: false } })
+        const flagged = selfConflict(ledger, 'c8', found!)
+        expect(flagged).toMatch(/^c8: self-conflict: a lost response was not recognised \(update of shared\/c8-shared-1 answered 412; the server holds token c8\.1,/)
+        expect(revivedByUndelete(await server.log(), found!)).toBe(true)
+        expect(revivedNote(flagged!, found!)).toMatch(/real conflict/)
+      }
+      finally {
+        await device.dispose()
+        await server.close()
+      }
     })
   })
 })

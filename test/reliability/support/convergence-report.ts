@@ -13,7 +13,7 @@ export function formatReport(report: ConvergenceReport, rerun: string): string {
     `conflicts resolved ${resolved.client + resolved.server + resolved.merge + resolved.discard}: client ${resolved.client}, server ${resolved.server}, merge ${resolved.merge}; writes given up by the policy ${report.lostByPolicy}`,
     `final phase: ${report.finalRounds} round(s); server rows ${report.serverRows}`,
     `rows lost (unaccounted writes): ${report.unaccounted}`,
-    ...report.knownLimitations.length ? [`known limitations met (${report.knownLimitations.length}, not failures):\n  ${report.knownLimitations.join('\n  ')}`] : [],
+    ...report.knownLimitations.length ? [`self-conflicts the server's log explains as a v2 undelete's revival (${report.knownLimitations.length}, not failures; see README, Guarantees):\n  ${report.knownLimitations.join('\n  ')}`] : [],
     report.problems.length ? `PROBLEMS (${report.problems.length}):\n  ${report.problems.join('\n  ')}` : 'converged: every device equals the server, every write accounted for, every queue empty, no conflict left',
   ]
   return lines.join('\n')
