@@ -91,8 +91,8 @@ describe('self-conflict check', () => {
         await device.push()
         // someone deletes the row; a v2 device re-creates it: its undelete brings the row back with c8's values
         const other = createTableClient({ baseUrl: `${server.harness.url}/tables`, apiVersion: '2.0.0' })
-        await other.delete('shared', id, (await other.get('shared', id)).version)
-        await other.undelete!('shared', { id }, (await other.get('shared', id, { includeDeleted: true })).version)
+        await other.delete('shared', id, (await other.get('shared', id))!.version)
+        await other.undelete!('shared', { id }, (await other.get('shared', id, { includeDeleted: true }))!.version)
         await write('update', 'c8.2')
         // the handler resolves it (client wins), so the push reports none left; it met exactly one
         await device.push()
