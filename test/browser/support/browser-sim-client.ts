@@ -26,6 +26,8 @@ type Outcome<T> = { ok: true, value: T } | { ok: false, error: PageError }
 type PageMethods = Pick<SimClient, 'insert' | 'update' | 'remove' | 'setOnline' | 'push' | 'pull' | 'queueLength' | 'conflicts' | 'resolve'> & {
   rows: (tables: string[]) => Promise<Record<string, Row[]>>
   tables: () => Promise<string>
+  /** Operations the page's pushes sent, the implicit push of a pull included (from the context's status). */
+  pushedTotal: () => Promise<number>
 }
 
 /** `__simCall` as seen from Node, where the method's name is only a string. */
@@ -37,6 +39,14 @@ type DispatchWindow = SimWindow & { __simCall: <K extends keyof PageMethods>(met
 function installDispatcher(): void {
   const target = window as unknown as DispatchWindow
   const { client, context } = target.__offlineSync
+  // every push the context runs (explicit, or the implicit one of a pull) ends in a new `lastPush` object
+  let pushedTotal = 0
+  let seen = context.status().lastPush
+  context.subscribeStatus(({ lastPush }) => {
+    if (!lastPush || lastPush === seen) return
+    seen = lastPush
+    pushedTotal += lastPush.result.pushed
+  })
   const methods: PageMethods = {
     insert: async (table, row) => void await client.table(table).insert({ ...row }),
     update: async (table, row) => void await client.table(table).update({ ...row }),
@@ -59,6 +69,7 @@ function installDispatcher(): void {
     conflicts: () => client.store.transaction('readonly', ['_conflicts'], tx => tx.query<ConflictRecord>('_conflicts')),
     resolve: (conflictId, resolution) => context.resolve(conflictId, resolution),
     tables: async () => JSON.stringify(client.tables),
+    pushedTotal: async () => pushedTotal,
   }
   target.__simCall = async (method, args) => {
     try {
@@ -94,7 +105,7 @@ export interface DeviceStats {
 export interface BrowserDevices {
   /** One device per call: a new browser context with one page of the app at `appUrl`. */
   factory: SimClientFactory
-  /** What each device did that reached its page: writes made, operations its pushes sent, rows its pulls stored, conflicts its page asked the policy about. */
+  /** What each device did that reached its page: writes made, operations its pushes sent (a pull's implicit push included), rows its pulls stored, conflicts its page asked the policy about. */
   stats: () => Record<string, DeviceStats>
   /** Errors the devices' pages reported that no test provoked (uncaught errors, console errors), as `<device>: <error>`. */
   errors: () => string[]
@@ -158,12 +169,13 @@ export function browserDevices(browser: Browser, appUrl: string): BrowserDevices
         setOnline: online => call('setOnline', online),
         async push() {
           const result = await call('push')
-          counts.pushed += result.pushed
+          counts.pushed = await call('pushedTotal')
           return result
         },
         async pull(table, queryName) {
           const result = await call('pull', table, queryName)
           counts.pulled += result.upserted + result.deleted
+          counts.pushed = await call('pushedTotal')
           return result
         },
         async snapshot() {
