@@ -1,9 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { LocalStore } from '../../src/runtime/core/store'
+import { describe, expect, it } from 'vitest'
 import { listConflicts } from '../../src/runtime/core/sync/conflicts'
 import type { ConflictRecord } from '../../src/runtime/core/sync/contract'
-import { newId, startHarness, type Harness } from '../conformance/support/harness'
-import { changeOnServer, pushSetup, PUSH_TABLES, serverItem, type PushMode, type PushSetup } from './push-support'
+import { newId } from '../conformance/support/harness'
+import { changeOnServer, serverItem, pushSuite, type PushMode, type PushSetup } from './push-support'
 
 /**
  * A local edit made while the conflict handler decides (the handler awaits something; the user goes on typing)
@@ -18,27 +17,16 @@ const MODES: PushMode[] = [
 ]
 
 describe.each(MODES)('a conflict handler and an edit made while it decides: $name', (mode) => {
-  let h: Harness
-  const stores: LocalStore[] = []
-  beforeAll(async () => {
-    h = await startHarness('embedded', { tables: PUSH_TABLES, maxBatchSize: mode.batch ? 50 : 0 })
-  })
-  afterAll(async () => {
-    await h?.close()
-  })
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map(store => store.close()))
-  })
+  const suite = pushSuite(mode)
 
   /** A synced row, changed on the server, then locally ('mine'): its next push meets a 412. */
   async function conflicted(): Promise<{ s: PushSetup, id: string }> {
-    const s = await pushSetup(h, mode)
-    stores.push(s.store)
+    const s = await suite.setup()
     const id = newId('edit')
     const todos = s.client.table('todos')
     await todos.insert({ id, text: 'base', n: 1 })
     await s.push()
-    await changeOnServer(h, 'todos', id, { text: 'theirs', done: true })
+    await changeOnServer(suite.h, 'todos', id, { text: 'theirs', done: true })
     await todos.update({ id, text: 'mine', n: 2 })
     return { s, id }
   }
@@ -56,7 +44,7 @@ describe.each(MODES)('a conflict handler and an edit made while it decides: $nam
     })
     expect(seen.map(conflict => conflict.clientItem!.text)).toEqual(['mine', 'newest'])
     expect(result).toMatchObject({ conflicts: [], errors: [] })
-    expect(await serverItem(h, 'todos', id)).toMatchObject({ text: 'newest', n: 3, done: true })
+    expect(await serverItem(suite.h, 'todos', id)).toMatchObject({ text: 'newest', n: 3, done: true })
     expect(await s.local('todos', id)).toMatchObject({ text: 'newest', n: 3, done: true })
     expect(await s.operations()).toEqual([])
     expect(await listConflicts(s.store)).toEqual([])
@@ -79,17 +67,16 @@ describe.each(MODES)('a conflict handler and an edit made while it decides: $nam
 
   it('a row deleted locally while its update was on the wire: the conflict shows the removed row, and keeping mine deletes it', async () => {
     const id = newId('gone')
-    const s = await pushSetup(h, mode, { interception: {
+    const s = await suite.setup({ interception: {
       before: async (request) => {
         // the user deletes the row while its update is on its way (the delete is queued after it)
         if (request.ops.includes(`update:${id}`)) await s.client.table('todos').remove(id)
       },
     } })
-    stores.push(s.store)
     const todos = s.client.table('todos')
     await todos.insert({ id, text: 'base', n: 1 })
     await s.push()
-    await changeOnServer(h, 'todos', id, { text: 'theirs' })
+    await changeOnServer(suite.h, 'todos', id, { text: 'theirs' })
     await todos.update({ id, text: 'mine', n: 2 })
     const seen: ConflictRecord[] = []
     await s.push({ conflictHandler: (conflict) => {
@@ -99,7 +86,7 @@ describe.each(MODES)('a conflict handler and an edit made while it decides: $nam
     // what this device has is the removed row: the handler can tell what it is deciding about
     expect(seen[0]).toMatchObject({ itemId: id, kind: 'update', clientItem: { id, text: 'mine', n: 2 }, serverItem: { text: 'theirs' } })
     await s.push({ conflictHandler: () => ({ choice: 'client' }) })
-    expect(await serverItem(h, 'todos', id)).toMatchObject({ deleted: true })
+    expect(await serverItem(suite.h, 'todos', id)).toMatchObject({ deleted: true })
     expect(await s.local('todos', id)).toBeUndefined()
     expect(await s.operations()).toEqual([])
   })
@@ -119,6 +106,6 @@ describe.each(MODES)('a conflict handler and an edit made while it decides: $nam
     const [conflict] = await listConflicts(s.store)
     expect(conflict).toMatchObject({ itemId: id, clientItem: { text: `edit ${calls}` } })
     expect(await s.local('todos', id)).toMatchObject({ text: `edit ${calls}` })
-    expect((await serverItem(h, 'todos', id))!.text).toBe('theirs')
+    expect((await serverItem(suite.h, 'todos', id))!.text).toBe('theirs')
   })
 })

@@ -1,9 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { LocalStore } from '../../src/runtime/core/store'
+import { describe, expect, it } from 'vitest'
 import { listConflicts, resolveConflict } from '../../src/runtime/core/sync/conflicts'
 import type { Resolution } from '../../src/runtime/core/sync/contract'
-import { newId, startHarness, type Harness } from '../conformance/support/harness'
-import { changeOnServer, pushSetup, PUSH_TABLES, serverItem, type PushMode } from './push-support'
+import { newId } from '../conformance/support/harness'
+import { changeOnServer, serverItem, pushSuite, type PushMode } from './push-support'
 
 /**
  * A `client` or `merge` resolution moves the conflicted operation to the server's version, and every later
@@ -17,22 +16,12 @@ const MODES: PushMode[] = [
 const RESOLUTIONS: Resolution[] = [{ choice: 'client' }, { choice: 'merge', item: { text: 'merged' } }]
 
 describe.each(MODES)('later operations of an item in conflict: $name', (mode) => {
-  let h: Harness
-  const stores: LocalStore[] = []
-  beforeAll(async () => {
-    h = await startHarness('embedded', { tables: PUSH_TABLES, maxBatchSize: mode.batch ? 50 : 0 })
-  })
-  afterAll(async () => {
-    await h?.close()
-  })
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map(store => store.close()))
-  })
+  const suite = pushSuite(mode)
 
   it.each(RESOLUTIONS)('$choice: they take the server\'s version, so a delete that follows meets no second conflict', async (resolution) => {
     const id = newId('later')
     let edited = false
-    const s = await pushSetup(h, mode, {
+    const s = await suite.setup({
       interception: {
         async before(request) {
           if (!edited && request.ops.includes(`update:${id}`)) {
@@ -43,11 +32,10 @@ describe.each(MODES)('later operations of an item in conflict: $name', (mode) =>
         },
       },
     })
-    stores.push(s.store)
     await s.client.table('todos').insert({ id, text: 'v0' })
     await s.push()
     const base = (await s.local('todos', id))!.version
-    const theirs = await changeOnServer(h, 'todos', id, { text: 'theirs' })
+    const theirs = await changeOnServer(suite.h, 'todos', id, { text: 'theirs' })
     await s.client.table('todos').update({ id, text: 'mine' })
     const result = await s.push()
     expect(result.conflicts).toEqual([expect.objectContaining({ itemId: id, status: 412 })])
@@ -63,13 +51,13 @@ describe.each(MODES)('later operations of an item in conflict: $name', (mode) =>
     expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
     expect(await listConflicts(s.store)).toEqual([])
     expect(await s.operations()).toEqual([])
-    expect(await serverItem(h, 'todos', id)).toMatchObject({ deleted: true })
+    expect(await serverItem(suite.h, 'todos', id)).toMatchObject({ deleted: true })
   })
 
   it('a later delete\'s snapshot takes the server\'s version too', async () => {
     const id = newId('later-delete')
     let deleted = false
-    const s = await pushSetup(h, mode, {
+    const s = await suite.setup({
       interception: {
         async before(request) {
           if (!deleted && request.ops.includes(`update:${id}`)) {
@@ -79,10 +67,9 @@ describe.each(MODES)('later operations of an item in conflict: $name', (mode) =>
         },
       },
     })
-    stores.push(s.store)
     await s.client.table('todos').insert({ id, text: 'v0' })
     await s.push()
-    const theirs = await changeOnServer(h, 'todos', id, { text: 'theirs' })
+    const theirs = await changeOnServer(suite.h, 'todos', id, { text: 'theirs' })
     await s.client.table('todos').update({ id, text: 'mine' })
     const result = await s.push()
     expect(result.conflicts).toHaveLength(1)
@@ -90,7 +77,7 @@ describe.each(MODES)('later operations of an item in conflict: $name', (mode) =>
     const [, remove] = await s.operations()
     expect(remove).toMatchObject({ kind: 'delete', version: theirs.version, item: { id, version: theirs.version } })
     expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
-    expect(await serverItem(h, 'todos', id)).toMatchObject({ deleted: true })
+    expect(await serverItem(suite.h, 'todos', id)).toMatchObject({ deleted: true })
     expect(await s.operations()).toEqual([])
   })
 })

@@ -1,12 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ItemNotFoundError, ValidationError } from '../../src/runtime/core/errors'
-import type { LocalStore } from '../../src/runtime/core/store'
 import { listConflicts, observeConflicts, resolveConflict } from '../../src/runtime/core/sync/conflicts'
 import type { ConflictRecord, Resolution, ServerItem } from '../../src/runtime/core/sync/contract'
 import { MAX_HANDLER_RETRIES } from '../../src/runtime/core/sync/push'
-import { newId, startHarness, type Harness } from '../conformance/support/harness'
+import { newId } from '../conformance/support/harness'
 import { watch } from '../unit/core/stores'
-import { changeOnServer, deleteOnServer, insertOnServer, pushSetup, PUSH_TABLES, serverItem, type Interception, type PushMode, type PushSetup } from './push-support'
+import { changeOnServer, deleteOnServer, insertOnServer, serverItem, type Interception, pushSuite, type PushMode, type PushSetup } from './push-support'
 
 /** Conflicts recorded by push against this package's server, and each way of resolving them. */
 const MODES: PushMode[] = [
@@ -20,22 +19,8 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe.each(MODES)('conflicts: $name', (mode) => {
-  let h: Harness
-  const stores: LocalStore[] = []
-  beforeAll(async () => {
-    h = await startHarness('embedded', { tables: PUSH_TABLES, maxBatchSize: mode.batch ? 50 : 0 })
-  })
-  afterAll(async () => {
-    await h?.close()
-  })
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map(store => store.close()))
-  })
-  async function setup(interception?: Interception): Promise<PushSetup> {
-    const s = await pushSetup(h, mode, { interception })
-    stores.push(s.store)
-    return s
-  }
+  const suite = pushSuite(mode)
+  const setup = (interception?: Interception) => suite.setup({ interception })
   const resolve = (s: PushSetup, conflict: ConflictRecord, resolution: Resolution) => resolveConflict({ client: s.client }, conflict.id, resolution)
 
   /** A synced row changed on the server, then locally: the push records a 412. */
@@ -44,7 +29,7 @@ describe.each(MODES)('conflicts: $name', (mode) => {
     const todos = s.client.table('todos')
     await todos.insert({ id, text: 'base', n: 1 })
     await s.push()
-    const theirs = await changeOnServer(h, 'todos', id, { text: 'theirs', done: true })
+    const theirs = await changeOnServer(suite.h, 'todos', id, { text: 'theirs', done: true })
     await todos.update({ id, text: 'mine', n: 2 })
     const result = await (options.handler ?? s.push)()
     return { id, theirs, result, conflict: result.conflicts[0]! }
@@ -53,7 +38,7 @@ describe.each(MODES)('conflicts: $name', (mode) => {
   /** An insert of an id the server already has with other values: the push records a 409. */
   async function insertConflict(s: PushSetup) {
     const id = newId('i')
-    const theirs = await insertOnServer(h, 'todos', { id, text: 'theirs', n: 9 })
+    const theirs = await insertOnServer(suite.h, 'todos', { id, text: 'theirs', n: 9 })
     await s.client.table('todos').insert({ id, text: 'mine' })
     const result = await s.push()
     return { id, theirs, conflict: result.conflicts[0]! }
@@ -64,7 +49,7 @@ describe.each(MODES)('conflicts: $name', (mode) => {
     const id = newId('d')
     await s.client.table('todos').insert({ id, text: 'base' })
     await s.push()
-    const theirs = await changeOnServer(h, 'todos', id, { text: 'theirs' })
+    const theirs = await changeOnServer(suite.h, 'todos', id, { text: 'theirs' })
     await s.client.table('todos').remove(id)
     const result = await s.push()
     return { id, theirs, conflict: result.conflicts[0]! }
@@ -76,8 +61,8 @@ describe.each(MODES)('conflicts: $name', (mode) => {
     const id = newId('gone')
     await s.client.table(table).insert({ id, text: 'base' })
     await s.push()
-    await deleteOnServer(h, table, id)
-    const deleted = await serverItem(h, table, id)
+    await deleteOnServer(suite.h, table, id)
+    const deleted = await serverItem(suite.h, table, id)
     await s.client.table(table).update({ id, text: 'mine' })
     const result = await (options.push ?? s.push)()
     return { id, deleted, result, conflict: result.conflicts[0]! }
@@ -96,7 +81,7 @@ describe.each(MODES)('conflicts: $name', (mode) => {
       expect(await s.local('todos', id)).toMatchObject({ text: 'mine', n: 2, version: theirs.version })
       expect(await s.operations()).toEqual([expect.objectContaining({ kind: 'update', state: 'pending', version: theirs.version })])
       expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
-      const server = await serverItem(h, 'todos', id)
+      const server = await serverItem(suite.h, 'todos', id)
       const local = await s.local('todos', id)
       expect(values(server)).toEqual(values(local))
       expect(server).toMatchObject({ text: 'mine', n: 2 })
@@ -111,8 +96,8 @@ describe.each(MODES)('conflicts: $name', (mode) => {
       await resolve(s, conflict, { choice: 'client' })
       expect(await s.operations()).toEqual([expect.objectContaining({ kind: 'update', state: 'pending', version: theirs.version })])
       expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [] })
-      expect(await serverItem(h, 'todos', id)).toMatchObject({ text: 'mine' })
-      expect(await s.local('todos', id)).toMatchObject({ text: 'mine', version: (await serverItem(h, 'todos', id))!.version })
+      expect(await serverItem(suite.h, 'todos', id)).toMatchObject({ text: 'mine' })
+      expect(await s.local('todos', id)).toMatchObject({ text: 'mine', version: (await serverItem(suite.h, 'todos', id))!.version })
     })
 
     it('a delete stays a delete, now with the server version, and deletes the server row', async () => {
@@ -122,7 +107,7 @@ describe.each(MODES)('conflicts: $name', (mode) => {
       await resolve(s, conflict, { choice: 'client' })
       expect(await s.operations()).toEqual([expect.objectContaining({ kind: 'delete', state: 'pending', version: theirs.version })])
       expect(await s.push()).toMatchObject({ pushed: 1 })
-      expect(await serverItem(h, 'todos', id)).toMatchObject({ deleted: true })
+      expect(await serverItem(suite.h, 'todos', id)).toMatchObject({ deleted: true })
       expect(await s.local('todos', id)).toBeUndefined()
     })
   })
@@ -138,7 +123,7 @@ describe.each(MODES)('conflicts: $name', (mode) => {
       s.requests.requests.length = 0
       expect(await s.push()).toMatchObject({ pushed: 0 })
       expect(s.requests.sent()).toEqual([])
-      expect(await serverItem(h, 'todos', id)).toEqual(theirs)
+      expect(await serverItem(suite.h, 'todos', id)).toEqual(theirs)
     })
 
     it('a delete: the row comes back as the server has it', async () => {
@@ -163,7 +148,7 @@ describe.each(MODES)('conflicts: $name', (mode) => {
       })
       await s.client.table('todos').insert({ id, text: 'base' })
       await s.push()
-      const theirs = await changeOnServer(h, 'todos', id, { text: 'theirs' })
+      const theirs = await changeOnServer(suite.h, 'todos', id, { text: 'theirs' })
       await s.client.table('todos').update({ id, text: 'mine' })
       const { conflicts: [conflict] } = await s.push()
       expect((await s.operations()).map(op => op.state)).toEqual(['conflict', 'pending'])
@@ -183,7 +168,7 @@ describe.each(MODES)('conflicts: $name', (mode) => {
       expect(await s.operations()).toEqual([expect.objectContaining({ kind: 'update', state: 'pending', version: theirs.version })])
       expect(await listConflicts(s.store)).toEqual([])
       expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [] })
-      expect(await serverItem(h, 'todos', id)).toMatchObject({ text: 'mine + theirs', n: 3, done: true })
+      expect(await serverItem(suite.h, 'todos', id)).toMatchObject({ text: 'mine + theirs', n: 3, done: true })
     })
 
     it('refuses an item that does not fit the table, writing nothing', async () => {
@@ -205,7 +190,7 @@ describe.each(MODES)('conflicts: $name', (mode) => {
     expect(await s.operations()).toEqual([])
     expect(await listConflicts(s.store)).toEqual([])
     expect(await s.push()).toMatchObject({ pushed: 0 })
-    expect(await serverItem(h, 'todos', id)).toEqual(theirs)
+    expect(await serverItem(suite.h, 'todos', id)).toEqual(theirs)
   })
 
   describe('an update of a row the server deleted (404)', () => {
@@ -217,7 +202,7 @@ describe.each(MODES)('conflicts: $name', (mode) => {
       expect(await s.local('todos', id)).toMatchObject({ text: 'mine', version: deleted!.version })
       expect(await s.operations()).toEqual([expect.objectContaining({ kind: 'insert', state: 'pending', version: deleted!.version })])
       expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
-      const server = await serverItem(h, 'todos', id)
+      const server = await serverItem(suite.h, 'todos', id)
       expect(server).toMatchObject({ text: 'mine', deleted: false })
       expect(await s.local('todos', id)).toMatchObject({ text: 'mine', version: server!.version })
       expect(await s.operations()).toEqual([])
@@ -230,7 +215,7 @@ describe.each(MODES)('conflicts: $name', (mode) => {
       expect(await s.local('todos', id)).toMatchObject({ text: 'mine, merged', n: 4, version: deleted!.version, deleted: false })
       expect(await s.operations()).toEqual([expect.objectContaining({ kind: 'insert', state: 'pending', version: deleted!.version })])
       expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
-      expect(await serverItem(h, 'todos', id)).toMatchObject({ text: 'mine, merged', n: 4, deleted: false })
+      expect(await serverItem(suite.h, 'todos', id)).toMatchObject({ text: 'mine, merged', n: 4, deleted: false })
       expect(await s.operations()).toEqual([])
     })
 
@@ -245,7 +230,7 @@ describe.each(MODES)('conflicts: $name', (mode) => {
         s.requests.requests.length = 0
         expect(await s.push()).toMatchObject({ pushed: 0 })
         expect(s.requests.sent()).toEqual([])
-        expect(await serverItem(h, 'todos', id)).toEqual(deleted)
+        expect(await serverItem(suite.h, 'todos', id)).toEqual(deleted)
       })
     }
 
@@ -261,7 +246,7 @@ describe.each(MODES)('conflicts: $name', (mode) => {
       s.requests.requests.length = 0
       expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
       expect(s.requests.sent()).toEqual([`insert:${id}`])
-      const server = await serverItem(h, 'hard', id)
+      const server = await serverItem(suite.h, 'hard', id)
       expect(server).toMatchObject({ text: 'mine', deleted: false })
       expect(await s.local('hard', id)).toMatchObject({ text: 'mine', version: server!.version })
     })
@@ -275,23 +260,23 @@ describe.each(MODES)('conflicts: $name', (mode) => {
       } }) })
       expect(seen).toEqual([expect.objectContaining({ itemId: id, status: 404, serverItem: expect.objectContaining({ deleted: true }) })])
       expect(result).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
-      expect(await serverItem(h, 'todos', id)).toMatchObject({ text: 'mine', deleted: false })
+      expect(await serverItem(suite.h, 'todos', id)).toMatchObject({ text: 'mine', deleted: false })
       expect(await s.operations()).toEqual([])
     })
 
     it('an insert of an id whose server row is deleted: 409 with the deleted row; client wins re-creates it', async () => {
       const s = await setup()
       const id = newId('tomb')
-      await insertOnServer(h, 'todos', { id, text: 'theirs' })
-      await deleteOnServer(h, 'todos', id)
-      const deleted = await serverItem(h, 'todos', id)
+      await insertOnServer(suite.h, 'todos', { id, text: 'theirs' })
+      await deleteOnServer(suite.h, 'todos', id)
+      const deleted = await serverItem(suite.h, 'todos', id)
       await s.client.table('todos').insert({ id, text: 'mine' })
       const { conflicts: [conflict] } = await s.push()
       expect(conflict).toMatchObject({ kind: 'insert', status: 409, serverItem: { id, text: 'theirs', deleted: true, version: deleted!.version } })
       await resolve(s, conflict!, { choice: 'client' })
       expect(await s.operations()).toEqual([expect.objectContaining({ kind: 'insert', state: 'pending', version: deleted!.version })])
       expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
-      expect(await serverItem(h, 'todos', id)).toMatchObject({ text: 'mine', deleted: false })
+      expect(await serverItem(suite.h, 'todos', id)).toMatchObject({ text: 'mine', deleted: false })
     })
   })
 
@@ -311,8 +296,8 @@ describe.each(MODES)('conflicts: $name', (mode) => {
     await s.push()
     const seen = watch(observeConflicts(s.store))
     await seen.until(list => list.length === 0)
-    await changeOnServer(h, 'todos', ids[0]!, { text: 'theirs' })
-    await changeOnServer(h, 'todos', ids[1]!, { text: 'theirs' })
+    await changeOnServer(suite.h, 'todos', ids[0]!, { text: 'theirs' })
+    await changeOnServer(suite.h, 'todos', ids[1]!, { text: 'theirs' })
     await todos.update({ id: ids[0]!, text: 'mine' }) // seq 9
     await todos.update({ id: ids[1]!, text: 'mine' }) // seq 10: its id '10' sorts before '9' as a string
     const { conflicts } = await s.push()
@@ -334,7 +319,7 @@ describe.each(MODES)('conflicts: $name', (mode) => {
       } }) })
       expect(result).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
       expect(seen).toEqual([expect.objectContaining({ itemId: id, status: 412, clientItem: expect.objectContaining({ text: 'mine' }), serverItem: expect.objectContaining({ text: 'theirs' }) })])
-      expect(await serverItem(h, 'todos', id)).toMatchObject({ text: 'mine', n: 2 })
+      expect(await serverItem(suite.h, 'todos', id)).toMatchObject({ text: 'mine', n: 2 })
       expect(await s.operations()).toEqual([])
       expect(await listConflicts(s.store)).toEqual([])
     })
@@ -345,8 +330,8 @@ describe.each(MODES)('conflicts: $name', (mode) => {
         conflictHandler: async c => ({ choice: 'merge', item: { text: `${String(c.clientItem!.text)} & ${String(c.serverItem!.text)}` } }),
       }) })
       expect(result).toMatchObject({ pushed: 1, conflicts: [] })
-      expect(await serverItem(h, 'todos', id)).toMatchObject({ text: 'mine & theirs', done: true })
-      expect(await s.local('todos', id)).toMatchObject({ text: 'mine & theirs', done: true, version: (await serverItem(h, 'todos', id))!.version })
+      expect(await serverItem(suite.h, 'todos', id)).toMatchObject({ text: 'mine & theirs', done: true })
+      expect(await s.local('todos', id)).toMatchObject({ text: 'mine & theirs', done: true, version: (await serverItem(suite.h, 'todos', id))!.version })
     })
 
     it('server wins automatically: nothing is sent again', async () => {
@@ -377,7 +362,7 @@ describe.each(MODES)('conflicts: $name', (mode) => {
         conflictHandler: async (c) => {
           calls += 1
           // another device keeps changing the row, so every retry meets a new version
-          latest = await changeOnServer(h, 'todos', c.itemId, { text: `theirs ${calls}` })
+          latest = await changeOnServer(suite.h, 'todos', c.itemId, { text: `theirs ${calls}` })
           return { choice: 'client' }
         },
       }) })
@@ -385,7 +370,7 @@ describe.each(MODES)('conflicts: $name', (mode) => {
       expect(result.conflicts).toHaveLength(1)
       expect(result.conflicts[0]).toMatchObject({ itemId: id, serverItem: { text: `theirs ${MAX_HANDLER_RETRIES}` } })
       expect(await s.operations()).toEqual([expect.objectContaining({ state: 'conflict', attempts: MAX_HANDLER_RETRIES + 1 })])
-      expect(await serverItem(h, 'todos', id)).toEqual(latest)
+      expect(await serverItem(suite.h, 'todos', id)).toEqual(latest)
     })
   })
 })

@@ -1,11 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ItemNotFoundError, QueueStateError } from '../../src/runtime/core/errors'
-import type { LocalStore } from '../../src/runtime/core/store'
 import { listConflicts } from '../../src/runtime/core/sync/conflicts'
 import { failedRetryDelay } from '../../src/runtime/core/sync/push-failed'
 import { discardOperation, retryOperation } from '../../src/runtime/core/sync/queue-actions'
-import { newId, startHarness, type Harness } from '../conformance/support/harness'
-import { changeOnServer, pushSetup, PUSH_TABLES, refuseMarkedTexts, serverItem, setOperationState, type Interception, type PushMode } from './push-support'
+import { newId } from '../conformance/support/harness'
+import { changeOnServer, refuseMarkedTexts, serverItem, setOperationState, type Interception, pushSuite, type PushMode } from './push-support'
 
 /**
  * Review R1 #12: an operation the server refused with an item error (`failed`) is not sent on every push forever:
@@ -19,23 +18,8 @@ const MODES: PushMode[] = [
 const T0 = 1_800_000_000_000
 
 describe.each(MODES)('failed operations: $name', (mode) => {
-  let h: Harness
-  const stores: LocalStore[] = []
-  beforeAll(async () => {
-    h = await startHarness('embedded', { tables: PUSH_TABLES, maxBatchSize: mode.batch ? 50 : 0 })
-    refuseMarkedTexts(h)
-  })
-  afterAll(async () => {
-    await h?.close()
-  })
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map(store => store.close()))
-  })
-  async function setup(interception?: Interception) {
-    const s = await pushSetup(h, mode, { interception })
-    stores.push(s.store)
-    return s
-  }
+  const suite = pushSuite(mode, { prepare: refuseMarkedTexts })
+  const setup = (interception?: Interception) => suite.setup({ interception })
 
   it('the delay doubles with every attempt, from one minute up to an hour', () => {
     expect([1, 2, 3, 7, 8, 20].map(attempts => failedRetryDelay(attempts))).toEqual([60_000, 120_000, 240_000, 3_600_000, 3_600_000, 3_600_000])
@@ -86,7 +70,7 @@ describe.each(MODES)('failed operations: $name', (mode) => {
     await s.push({ now: () => T0 + 60_000 + 120_001 })
     expect(s.requests.sent()).toEqual([`insert:${bad}`])
     expect((await s.operations()).map(op => [op.kind, op.state, op.attempts])).toEqual([['insert', 'failed', 4], ['update', 'pending', 0]])
-    expect(await serverItem(h, 'todos', bad)).toBeUndefined()
+    expect(await serverItem(suite.h, 'todos', bad)).toBeUndefined()
   })
 
   it('a failed operation whose row changed since is sent by the next background push', async () => {
@@ -102,7 +86,7 @@ describe.each(MODES)('failed operations: $name', (mode) => {
     await todos.update({ id, text: 'fixed' })
     expect(await s.push({ resendFailed: false, now: () => T0 + 2 })).toMatchObject({ pushed: 1, errors: [] })
     expect(s.requests.sent()).toEqual([`insert:${id}`])
-    expect(await serverItem(h, 'todos', id)).toMatchObject({ text: 'fixed' })
+    expect(await serverItem(suite.h, 'todos', id)).toMatchObject({ text: 'fixed' })
     expect(await s.operations()).toEqual([])
   })
 
@@ -176,8 +160,8 @@ describe.each(MODES)('failed operations: $name', (mode) => {
     s.requests.requests.length = 0
     expect(await s.push()).toMatchObject({ pushed: 0 })
     expect(s.requests.sent()).toEqual([])
-    expect(await serverItem(h, 'todos', deleted)).toMatchObject({ text: 'kept', deleted: false })
-    expect(await serverItem(h, 'todos', updated)).toMatchObject({ text: 'fine' })
+    expect(await serverItem(suite.h, 'todos', deleted)).toMatchObject({ text: 'kept', deleted: false })
+    expect(await serverItem(suite.h, 'todos', updated)).toMatchObject({ text: 'fine' })
   })
 
   it('discardOperation refuses an operation in flight or in conflict, and an unknown one', async () => {
@@ -185,7 +169,7 @@ describe.each(MODES)('failed operations: $name', (mode) => {
     const s = await setup()
     await s.client.table('todos').insert({ id, text: 'v0' })
     await s.push()
-    await changeOnServer(h, 'todos', id, { text: 'theirs' })
+    await changeOnServer(suite.h, 'todos', id, { text: 'theirs' })
     await s.client.table('todos').update({ id, text: 'mine' })
     expect((await s.push()).conflicts).toHaveLength(1)
     const [conflicted] = await s.operations()

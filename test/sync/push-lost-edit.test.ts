@@ -1,11 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { LocalStore } from '../../src/runtime/core/store'
+import { describe, expect, it } from 'vitest'
 import { listConflicts } from '../../src/runtime/core/sync/conflicts'
 import type { PushResult } from '../../src/runtime/core/sync/contract'
 import { push, recoverInflight } from '../../src/runtime/core/sync/push'
 import { fingerprint } from '../../src/runtime/core/sync/push-sent'
-import { newId, startHarness, type Harness } from '../conformance/support/harness'
-import { changeOnServer, pushSetup, PUSH_TABLES, serverItem, type Interception, type PushMode } from './push-support'
+import { newId } from '../conformance/support/harness'
+import { changeOnServer, PUSH_TABLES, serverItem, type Interception, pushSuite, type PushMode } from './push-support'
 
 /**
  * Review R1 #3: an insert or update is sent, the server applies it, the answer is lost; the user then edits the row
@@ -20,22 +19,8 @@ const MODES: PushMode[] = [
 ]
 
 describe.each(MODES)('push after a lost answer and a local edit: $name', (mode) => {
-  let h: Harness
-  const stores: LocalStore[] = []
-  beforeAll(async () => {
-    h = await startHarness('embedded', { tables: PUSH_TABLES, maxBatchSize: mode.batch ? 50 : 0 })
-  })
-  afterAll(async () => {
-    await h?.close()
-  })
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map(store => store.close()))
-  })
-  async function setup(interception?: Interception) {
-    const s = await pushSetup(h, mode, { interception })
-    stores.push(s.store)
-    return s
-  }
+  const suite = pushSuite(mode)
+  const setup = (interception?: Interception) => suite.setup({ interception })
   /** Loses the answer to the first request that carries `op`, after the server applied it. */
   const loseFirst = (op: () => string): Interception => {
     let lost = false
@@ -54,7 +39,7 @@ describe.each(MODES)('push after a lost answer and a local edit: $name', (mode) 
     const s = await setup(loseFirst(() => `insert:${id}`))
     await s.client.table('todos').insert({ id, text: 'first', meta: { b: 1, a: 2 }, due: '2031-05-06T07:08:09.010Z' })
     expect((await s.push()).stopped?.reason).toBe('network')
-    const applied = await serverItem(h, 'todos', id)
+    const applied = await serverItem(suite.h, 'todos', id)
     expect(applied).toMatchObject({ text: 'first' })
     // the edit lands in the queued insert (it was sent, but it is pending again, not in flight)
     await s.client.table('todos').update({ id, text: 'second' })
@@ -65,7 +50,7 @@ describe.each(MODES)('push after a lost answer and a local edit: $name', (mode) 
     expect(s.requests.sent()).toEqual([`insert:${id}`, `update:${id}`])
     expect(await listConflicts(s.store)).toEqual([])
     expect(await s.operations()).toEqual([])
-    const server = await serverItem(h, 'todos', id)
+    const server = await serverItem(suite.h, 'todos', id)
     expect(server).toMatchObject({ text: 'second', meta: { a: 2, b: 1 }, due: '2031-05-06T07:08:09.010Z' })
     expect(server!.version).not.toBe(applied!.version)
     expect(await s.local('todos', id)).toMatchObject({ text: 'second', version: server!.version, updatedAt: server!.updatedAt })
@@ -78,7 +63,7 @@ describe.each(MODES)('push after a lost answer and a local edit: $name', (mode) 
     expect(await s.push()).toMatchObject({ pushed: 1 })
     await s.client.table('todos').update({ id, text: 'v1', n: 1 })
     expect((await s.push()).stopped?.reason).toBe('network')
-    const applied = await serverItem(h, 'todos', id)
+    const applied = await serverItem(suite.h, 'todos', id)
     expect(applied).toMatchObject({ text: 'v1', n: 1 })
     await s.client.table('todos').update({ id, text: 'v2' })
 
@@ -87,7 +72,7 @@ describe.each(MODES)('push after a lost answer and a local edit: $name', (mode) 
     expect(s.requests.sent()).toEqual([`update:${id}`, `update:${id}`])
     expect(await listConflicts(s.store)).toEqual([])
     expect(await s.operations()).toEqual([])
-    const server = await serverItem(h, 'todos', id)
+    const server = await serverItem(suite.h, 'todos', id)
     expect(server).toMatchObject({ text: 'v2', n: 1 })
     expect(await s.local('todos', id)).toMatchObject({ text: 'v2', n: 1, version: server!.version })
   })
@@ -110,12 +95,12 @@ describe.each(MODES)('push after a lost answer and a local edit: $name', (mode) 
     expect((await s.push()).stopped?.reason).toBe('network')
     await s.client.table('todos').update({ id, text: 'B' })
     expect((await s.push()).stopped?.reason).toBe('network')
-    expect(await serverItem(h, 'todos', id)).toMatchObject({ text: 'A' })
+    expect(await serverItem(suite.h, 'todos', id)).toMatchObject({ text: 'A' })
     await s.client.table('todos').update({ id, text: 'C' })
     expect((await s.operations())[0]!.sent).toHaveLength(2)
 
     expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
-    expect(await serverItem(h, 'todos', id)).toMatchObject({ text: 'C' })
+    expect(await serverItem(suite.h, 'todos', id)).toMatchObject({ text: 'C' })
     expect(await s.operations()).toEqual([])
   })
 
@@ -142,7 +127,7 @@ describe.each(MODES)('push after a lost answer and a local edit: $name', (mode) 
     expect(second).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
     expect(await listConflicts(s.store)).toEqual([])
     expect(await s.operations()).toEqual([])
-    const server = await serverItem(h, 'todos', id)
+    const server = await serverItem(suite.h, 'todos', id)
     expect(server).toMatchObject({ text: 'edited in tab 2' })
     expect(await s.local('todos', id)).toMatchObject({ text: 'edited in tab 2', version: server!.version })
   })
@@ -154,13 +139,13 @@ describe.each(MODES)('push after a lost answer and a local edit: $name', (mode) 
     expect(await s.push()).toMatchObject({ pushed: 1 })
     await s.client.table('todos').update({ id, text: 'mine' })
     expect((await s.push()).stopped?.reason).toBe('network')
-    await changeOnServer(h, 'todos', id, { text: 'theirs' })
+    await changeOnServer(suite.h, 'todos', id, { text: 'theirs' })
     await s.client.table('todos').update({ id, text: 'mine again' })
 
     const result = await s.push()
     expect(result).toMatchObject({ pushed: 0, errors: [], conflicts: [{ itemId: id, kind: 'update', status: 412, clientItem: { text: 'mine again' } }] })
     expect(result.conflicts[0]!.serverItem).toMatchObject({ text: 'theirs' })
-    expect(await serverItem(h, 'todos', id)).toMatchObject({ text: 'theirs' })
+    expect(await serverItem(suite.h, 'todos', id)).toMatchObject({ text: 'theirs' })
   })
 })
 

@@ -1,4 +1,5 @@
 import { createError } from 'h3'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 import { OPERATIONS_TABLE, type LocalStore, type Row } from '../../src/runtime/core/store'
 import type { QueuedOperation } from '../../src/runtime/core/operation'
 import type { TablesDefinition } from '../../src/runtime/core/schema'
@@ -6,7 +7,7 @@ import { createSyncClient, type SyncClient } from '../../src/runtime/core/sync-c
 import type { ServerItem, TableClient } from '../../src/runtime/core/sync/contract'
 import { push, type PushDeps } from '../../src/runtime/core/sync/push'
 import { createTableClient } from '../../src/runtime/core/sync/table-client'
-import type { Harness } from '../conformance/support/harness'
+import { startHarness, type Harness } from '../conformance/support/harness'
 import { storeFactories } from '../unit/core/stores'
 
 /** The tables of the push and conflict tests (server and local store). */
@@ -131,6 +132,41 @@ export async function pushSetup(h: Harness, mode: PushMode, options: { intercept
     operations: () => client.operations(),
     local: (table, id) => store.transaction('readonly', [table], tx => tx.get(table, id)),
   }
+}
+
+/**
+ * The lifecycle every push and conflict test file shares, for one mode: this package's server over `PUSH_TABLES` for
+ * the `describe` (with the batch endpoint in batch mode; `prepare` runs on it once it started), and the local store
+ * of every `setup()` closed after each test. Call at the top of a `describe.each(MODES)` body.
+ */
+export function pushSuite(mode: PushMode, options: { prepare?: (h: Harness) => void } = {}): {
+  readonly h: Harness
+  setup: (options?: { interception?: Interception, headers?: () => Record<string, string> }) => Promise<PushSetup>
+} {
+  let harness: Harness | undefined
+  const stores: LocalStore[] = []
+  beforeAll(async () => {
+    harness = await startHarness('embedded', { tables: PUSH_TABLES, maxBatchSize: mode.batch ? 50 : 0 })
+    options.prepare?.(harness)
+  })
+  afterAll(async () => {
+    await harness?.close()
+  })
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map(store => store.close()))
+  })
+  const suite = {
+    get h() {
+      if (!harness) throw new Error('pushSuite: the server starts in beforeAll')
+      return harness
+    },
+    async setup(setupOptions: { interception?: Interception, headers?: () => Record<string, string> } = {}) {
+      const s = await pushSetup(suite.h, mode, setupOptions)
+      stores.push(s.store)
+      return s
+    },
+  }
+  return suite
 }
 
 /** The server's item (deleted ones too), or `undefined`. */
