@@ -1,8 +1,9 @@
 /** Both sides of a conflict field by field, and the merge the panel edits. Pure functions. */
+import { SYSTEM_COLUMNS as PROTOCOL_SYSTEM_COLUMNS } from '../../src/runtime/core/protocol/system'
 import type { ConflictRecord } from '../../src/runtime/core/sync/contract'
 
-/** Columns the server keeps: shown last and dimmed, never edited in a merge (except `id`, which stays). */
-export const SYSTEM_COLUMNS: ReadonlySet<string> = new Set(['id', 'createdAt', 'updatedAt', 'version', 'deleted'])
+/** Columns the server keeps (the protocol's): shown last and dimmed, never edited in a merge (except `id`, which stays). */
+const SYSTEM_COLUMNS: ReadonlySet<string> = new Set(PROTOCOL_SYSTEM_COLUMNS)
 
 export interface FieldDiff {
   name: string
