@@ -66,14 +66,15 @@ function nestsDeeper(raw: Buffer, max: number): boolean {
  * 400 when it is empty, not JSON, not an object, or (with `maxDepth`) nests arrays and objects deeper than that,
  * checked on the text before it is parsed.
  */
-export async function readJsonObject(event: H3Event, maxBytes: number, maxDepth = Infinity): Promise<Record<string, unknown>> {
+export async function readJsonObject(event: H3Event, maxBytes: number, maxDepth?: number): Promise<Record<string, unknown>> {
   const type = getRequestHeader(event, 'content-type')
   if (type && !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type.trim())) {
     throw new SyncHttpError(415, 'The request body must be JSON (Content-Type: application/json)')
   }
   const raw = await readLimited(event, maxBytes)
   if (raw.length === 0) throw badRequest('The request needs a JSON object as its body')
-  if (nestsDeeper(raw, maxDepth)) throw badRequest(`The request body nests arrays and objects more than ${maxDepth} levels deep`)
+  // only where a limit is given: the scan is a pass over the whole body
+  if (maxDepth !== undefined && nestsDeeper(raw, maxDepth)) throw badRequest(`The request body nests arrays and objects more than ${maxDepth} levels deep`)
   let value: unknown
   try {
     value = JSON.parse(raw.toString('utf8'))
