@@ -6,7 +6,7 @@
 import type { StorageInfo } from '../browser/storage-manager'
 import type { QueuedOperation } from '../core/operation'
 import type { ConflictRecord, PurgeOptions, Resolution, SyncActivity } from '../core/sync/contract'
-import type { PushSummary, SyncErrorInfo } from '../stores/sync-state'
+import type { StoreStatus, SyncErrorInfo } from '../stores/sync-state'
 
 /** Name of the custom DevTools tab. */
 export const DEVTOOLS_TAB_NAME = 'offline-sync'
@@ -52,8 +52,8 @@ export interface DevtoolsSnapshot {
   backend: string
   online: boolean
   activity: SyncActivity
-  lastPush?: { at: number, result: PushSummary }
-  lastPull?: { at: number, results: { table: string, queryName?: string, upserted: number, deleted: number, skipped: number, pages: number }[] }
+  lastPush?: NonNullable<StoreStatus['lastPush']>
+  lastPull?: NonNullable<StoreStatus['lastPull']>
   lastError?: SyncErrorInfo
   nextRetryAt?: number
   lock: DevtoolsLockHolder
