@@ -15,18 +15,12 @@ import { DEVTOOLS_ROUTE } from '../../src/runtime/devtools/contract'
 import { ensurePanelBuilt, openDevtoolsOnLoad, panelFrame } from '../../test/browser/support/devtools'
 import { PLAYGROUND, startDev, writeLayer, type DevServer } from '../../test/browser/support/nuxi'
 import { launchChromium } from '../../test/browser/support/playground'
+import { countOption } from '../options'
 import { markdown, summarize, type Summary, type TableRow } from '../sync/stats'
 import { readTimes, renderFlat, scrollThrough, seedQueue, watchRefresh, writeOne, type HostWindow } from './page'
 
-function option(name: string, fallback: number): number {
-  const arg = process.argv.find(value => value.startsWith(`--${name}=`))
-  const value = arg === undefined ? fallback : Number(arg.slice(name.length + 3))
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive whole number`)
-  return value
-}
-
-const RUNS = option('runs', 5)
-const OPS = option('ops', 10_000)
+const RUNS = countOption('runs', 5)
+const OPS = countOption('ops', 10_000)
 const STEPS = 40
 const RESULTS = fileURLToPath(new URL('../results/', import.meta.url))
 const work = mkdtempSync(join(tmpdir(), 'offline-sync-bench-devtools-'))

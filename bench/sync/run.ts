@@ -15,20 +15,14 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { countOption } from '../options'
 import type { BenchApi, BulkPutMeasure, PostsMeasure, PullMeasure, PushMeasure } from './page-api'
 import { buildFixture, seed, startServer, type BenchServer } from './server'
 import { markdown, perSecond, summarize, type TableRow } from './stats'
 
-function option(name: string, fallback: number): number {
-  const arg = process.argv.find(value => value.startsWith(`--${name}=`))
-  const value = arg === undefined ? fallback : Number(arg.slice(name.length + 3))
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive whole number`)
-  return value
-}
-
-const RUNS = option('runs', 5)
-const ROWS = option('rows', 10_000)
-const OPS = option('ops', 1000)
+const RUNS = countOption('runs', 5)
+const ROWS = countOption('rows', 10_000)
+const OPS = countOption('ops', 1000)
 const RESULTS = fileURLToPath(new URL('../results/sync-latest.json', import.meta.url))
 
 type BenchWindow = Window & { __bench: BenchApi }
