@@ -317,6 +317,31 @@ describe.each(storeFactories)('pull ($kind store)', ({ create }) => {
     expect(await listWatermarks(store)).toMatchObject([{ updatedAt: await stampOf(h, rowId(tag, 9)) }])
   })
 
+  it('a bad page whose next page was already requested and failed: the ProtocolError, and no unhandled rejection of that request', async () => {
+    const tag = newId('bad-early')
+    await seed(h, tag, 25)
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      // page 1's first and last rows look fine, so page 2 is requested before page 1 is checked; that request fails
+      const { run, recorder } = setup({
+        fail: index => index === 2,
+        rewrite: (index, body) => index !== 1
+          ? body
+          : (body as Record<string, unknown>[]).map((row, k) => k === 2 ? Object.fromEntries(Object.entries(row).filter(([key]) => key !== 'deleted')) : row),
+      }, paged)
+      await expect(run({ filter: tagFilter(tag) })).rejects.toBeInstanceOf(ProtocolError)
+      await new Promise(resolve => setTimeout(resolve, 50))
+      expect(recorder.requests).toHaveLength(3)
+      expect(unhandled).toEqual([])
+      expect((await localRows(store)).map(row => row.id)).toEqual(ids(tag, 0, 9))
+    }
+    finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
+
   it('a server that ignores the keyset filter is a ProtocolError, not an endless pull', async () => {
     const tag = newId('loop')
     await seed(h, tag, 12)

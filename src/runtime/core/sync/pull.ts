@@ -69,12 +69,18 @@ export async function pull(deps: PullDeps, table: string, query?: { name?: strin
   }
   const from = record?.updatedAt
   const source = `table ${table}`
-  const fetchPage = (cursor: PullCursor | undefined): Promise<ListPage> => tableClient.list(table, {
-    filter: pageFilter(filter, from, cursor, tableClient.apiVersion),
-    orderBy: 'updatedAt,id',
-    top: pageSize,
-    includeDeleted: true,
-  })
+  /** Requests the page after `cursor`; its failure is reported where it is awaited, or nowhere if it never is. */
+  const fetchPage = (cursor: PullCursor | undefined): Promise<ListPage> => {
+    const request = tableClient.list(table, {
+      filter: pageFilter(filter, from, cursor, tableClient.apiVersion),
+      orderBy: 'updatedAt,id',
+      top: pageSize,
+      includeDeleted: true,
+    })
+    // not unhandled meanwhile: awaited only once the page before it is written, never when that page throws
+    request.catch(() => undefined)
+    return request
+  }
 
   const result: PullResult = { table, upserted: 0, deleted: 0, skipped: 0, pages: 0 }
   if (name !== undefined) result.queryName = name
@@ -100,7 +106,6 @@ export async function pull(deps: PullDeps, table: string, query?: { name?: strin
       cursor = page.cursor
       received += items.length
       if (!last && !early) next = fetchPage(cursor)
-      next?.catch(() => undefined) // reported by the await above, once the page before it is written
       if (name !== undefined) {
         record = {
           id: watermarkId(table, name),
