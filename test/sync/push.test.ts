@@ -1,12 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { AuthenticationError, NetworkError, type HttpError } from '../../src/runtime/core/errors'
-import { CONFLICTS_TABLE, type LocalStore } from '../../src/runtime/core/store'
+import { CONFLICTS_TABLE } from '../../src/runtime/core/store'
 import { listConflicts, resolveConflict } from '../../src/runtime/core/sync/conflicts'
 import { recoverInflight } from '../../src/runtime/core/sync/push'
-import { newId, startHarness, type Harness } from '../conformance/support/harness'
+import { newId } from '../conformance/support/harness'
 import {
-  changeOnServer, deleteOnServer, insertOnServer, pushSetup, PUSH_TABLES, refuseMarkedTexts, serverItem, setOperationState,
-  type Interception, type PushMode, type SeenRequest,
+  changeOnServer, deleteOnServer, insertOnServer, refuseMarkedTexts, serverItem, setOperationState,
+  type Interception, pushSuite, type PushMode, type SeenRequest,
 } from './push-support'
 
 /** Push against this package's server (in process, PGlite): every outcome, in each store and transport mode. */
@@ -18,24 +18,11 @@ const MODES: PushMode[] = [
 ]
 
 describe.each(MODES)('push: $name', (mode) => {
-  let h: Harness
-  const stores: LocalStore[] = []
-  beforeAll(async () => {
-    h = await startHarness('embedded', { tables: PUSH_TABLES, maxBatchSize: mode.batch ? 50 : 0 })
-    refuseMarkedTexts(h)
+  const suite = pushSuite(mode, { prepare: refuseMarkedTexts })
+  afterEach(() => {
+    suite.h.logged.length = 0
   })
-  afterAll(async () => {
-    await h?.close()
-  })
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map(store => store.close()))
-    h.logged.length = 0
-  })
-  async function setup(options: { interception?: Interception, headers?: () => Record<string, string> } = {}) {
-    const s = await pushSetup(h, mode, options)
-    stores.push(s.store)
-    return s
-  }
+  const setup = suite.setup
 
   it('pushes every table in queue order and stores the server version of each row', async () => {
     const s = await setup()
@@ -47,7 +34,7 @@ describe.each(MODES)('push: $name', (mode) => {
     const result = await s.push()
     expect(result).toEqual({ pushed: 4, conflicts: [], errors: [], batched: mode.batch })
     expect(s.requests.sent()).toEqual([`insert:${a}`, `insert:${l}`, `insert:${b}`, `insert:${m}`])
-    const server = [await serverItem(h, 'todos', a), await serverItem(h, 'lists', l), await serverItem(h, 'todos', b), await serverItem(h, 'lists', m)]
+    const server = [await serverItem(suite.h, 'todos', a), await serverItem(suite.h, 'lists', l), await serverItem(suite.h, 'todos', b), await serverItem(suite.h, 'lists', m)]
     // the server stamps each table in commit order (a clock per table): a before b, l before m
     expect(server[0]!.updatedAt! < server[2]!.updatedAt!).toBe(true)
     expect(server[1]!.updatedAt! < server[3]!.updatedAt!).toBe(true)
@@ -67,16 +54,16 @@ describe.each(MODES)('push: $name', (mode) => {
     const id = newId()
     await todos.insert({ id, text: 'first', done: false })
     await s.push()
-    const inserted = await serverItem(h, 'todos', id)
+    const inserted = await serverItem(suite.h, 'todos', id)
     await todos.update({ id, done: true })
     expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
-    const updated = await serverItem(h, 'todos', id)
+    const updated = await serverItem(suite.h, 'todos', id)
     expect(updated).toMatchObject({ text: 'first', done: true, deleted: false })
     expect(updated!.version).not.toBe(inserted!.version)
     expect(await s.local('todos', id)).toMatchObject({ done: true, version: updated!.version, updatedAt: updated!.updatedAt })
     await todos.remove(id)
     expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
-    expect(await serverItem(h, 'todos', id)).toMatchObject({ deleted: true })
+    expect(await serverItem(suite.h, 'todos', id)).toMatchObject({ deleted: true })
     expect(await s.local('todos', id)).toBeUndefined()
     expect(await s.operations()).toEqual([])
   })
@@ -86,7 +73,7 @@ describe.each(MODES)('push: $name', (mode) => {
     const id = newId()
     await s.client.table('todos').insert({ id, text: 'x' })
     await s.push()
-    expect((await h.request('DELETE', `/tables/todos/${id}`)).status).toBe(200)
+    expect((await suite.h.request('DELETE', `/tables/todos/${id}`)).status).toBe(200)
     await s.client.table('todos').remove(id)
     expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
     expect(await s.operations()).toEqual([])
@@ -95,7 +82,7 @@ describe.each(MODES)('push: $name', (mode) => {
   it('records a 409 on an insert whose id exists with other values as a conflict with both sides', async () => {
     const s = await setup()
     const [id, other] = [newId('dup'), newId('ok')]
-    const theirs = await insertOnServer(h, 'todos', { id, text: 'theirs' })
+    const theirs = await insertOnServer(suite.h, 'todos', { id, text: 'theirs' })
     await s.client.table('todos').insert({ id, text: 'mine' })
     await s.client.table('todos').insert({ id: other, text: 'other' })
     const result = await s.push()
@@ -110,7 +97,7 @@ describe.each(MODES)('push: $name', (mode) => {
     expect(operation).toMatchObject({ itemId: id, kind: 'insert', state: 'conflict', attempts: 1, lastError: { status: 409 } })
     expect(result.conflicts[0]!.operationSeq).toBe(operation!.seq)
     expect(await s.local('todos', id)).toMatchObject({ text: 'mine' })
-    expect(await serverItem(h, 'todos', id)).toMatchObject({ text: 'theirs', version: theirs.version })
+    expect(await serverItem(suite.h, 'todos', id)).toMatchObject({ text: 'theirs', version: theirs.version })
   })
 
   it('records a 412 on an update of a row changed on the server, skips it on the next push, and goes on with other items', async () => {
@@ -120,7 +107,7 @@ describe.each(MODES)('push: $name', (mode) => {
     await todos.insert({ id: r, text: 'r0' })
     await todos.insert({ id: q, text: 'q0' })
     await s.push()
-    const theirs = await changeOnServer(h, 'todos', r, { text: 'theirs' })
+    const theirs = await changeOnServer(suite.h, 'todos', r, { text: 'theirs' })
     await todos.update({ id: r, text: 'mine' })
     await todos.update({ id: q, text: 'q1' })
     const result = await s.push()
@@ -130,8 +117,8 @@ describe.each(MODES)('push: $name', (mode) => {
       clientItem: expect.objectContaining({ text: 'mine' }),
       serverItem: expect.objectContaining({ text: 'theirs', version: theirs.version }),
     })])
-    expect(await serverItem(h, 'todos', q)).toMatchObject({ text: 'q1' })
-    expect(await serverItem(h, 'todos', r)).toMatchObject({ text: 'theirs', version: theirs.version })
+    expect(await serverItem(suite.h, 'todos', q)).toMatchObject({ text: 'q1' })
+    expect(await serverItem(suite.h, 'todos', r)).toMatchObject({ text: 'theirs', version: theirs.version })
     s.requests.requests.length = 0
     expect(await s.push()).toEqual({ pushed: 0, conflicts: [], errors: [], batched: false })
     expect(s.requests.sent()).toEqual([])
@@ -154,7 +141,7 @@ describe.each(MODES)('push: $name', (mode) => {
     const id = newId()
     await s.client.table('todos').insert({ id, text: 'r0' })
     await s.push()
-    await changeOnServer(h, 'todos', id, { text: 'theirs' })
+    await changeOnServer(suite.h, 'todos', id, { text: 'theirs' })
     await s.client.table('todos').update({ id, text: 'mine 1' })
     const result = await s.push()
     expect(result.conflicts).toHaveLength(1)
@@ -175,11 +162,11 @@ describe.each(MODES)('push: $name', (mode) => {
     expect(result.errors).toEqual([{ operation: expect.objectContaining({ itemId: bad, state: 'failed' }), status: 400, message: 'text may not be "bad"' }])
     expect(result.stopped).toBeUndefined()
     expect(await s.operations()).toEqual([expect.objectContaining({ itemId: bad, state: 'failed', attempts: 1, lastError: { status: 400, message: 'text may not be "bad"' } })])
-    expect(await serverItem(h, 'todos', good)).toMatchObject({ text: 'good' })
-    expect(await serverItem(h, 'todos', bad)).toBeUndefined()
+    expect(await serverItem(suite.h, 'todos', good)).toMatchObject({ text: 'good' })
+    expect(await serverItem(suite.h, 'todos', bad)).toBeUndefined()
     await todos.update({ id: bad, text: 'fixed' })
     expect(await s.push()).toMatchObject({ pushed: 1, errors: [] })
-    expect(await serverItem(h, 'todos', bad)).toMatchObject({ text: 'fixed' })
+    expect(await serverItem(suite.h, 'todos', bad)).toMatchObject({ text: 'fixed' })
     expect(await s.operations()).toEqual([])
   })
 
@@ -202,7 +189,7 @@ describe.each(MODES)('push: $name', (mode) => {
     expect(s.requests.sent()).toEqual([`insert:${id}`])
     expect((await s.operations()).map(op => [op.kind, op.state])).toEqual([['insert', 'failed'], ['update', 'pending']])
     expect(await s.push()).toMatchObject({ pushed: 2, errors: [] })
-    expect(await serverItem(h, 'todos', id)).toMatchObject({ text: 'fixed', n: 2 })
+    expect(await serverItem(suite.h, 'todos', id)).toMatchObject({ text: 'fixed', n: 2 })
     expect(await s.operations()).toEqual([])
   })
 
@@ -221,7 +208,7 @@ describe.each(MODES)('push: $name', (mode) => {
       // the whole batch is refused (rolled back): every operation of it waits
       expect(result.pushed).toBe(0)
       expect(queue.map(op => [op.itemId, op.state, op.attempts])).toEqual([[a, 'pending', 1], [n, 'pending', 1], [b, 'pending', 1]])
-      expect(await serverItem(h, 'todos', a)).toBeUndefined()
+      expect(await serverItem(suite.h, 'todos', a)).toBeUndefined()
     }
     else {
       expect(result.pushed).toBe(1)
@@ -230,7 +217,7 @@ describe.each(MODES)('push: $name', (mode) => {
     }
     auth.user = 'u1'
     expect(await s.push()).toMatchObject({ pushed: mode.batch ? 3 : 2 })
-    expect(await serverItem(h, 'notes', n, 'u1')).toMatchObject({ text: 'note', userId: 'u1' })
+    expect(await serverItem(suite.h, 'notes', n, 'u1')).toMatchObject({ text: 'note', userId: 'u1' })
     expect(await s.local('notes', n)).toMatchObject({ userId: 'u1' })
     expect(await s.operations()).toEqual([])
   })
@@ -245,15 +232,15 @@ describe.each(MODES)('push: $name', (mode) => {
     const result = await s.push()
     expect(result.stopped?.reason).toBe('server')
     expect((result.stopped?.error as HttpError).status).toBe(500)
-    expect(h.logged).not.toHaveLength(0)
+    expect(suite.h.logged).not.toHaveLength(0)
     const queue = await s.operations()
     expect(queue.map(op => [op.itemId, op.state, op.attempts])).toEqual(mode.batch
       ? [[a, 'pending', 1], [boom, 'pending', 1], [c, 'pending', 1]]
       : [[boom, 'pending', 1], [c, 'pending', 0]])
-    expect(await serverItem(h, 'todos', c)).toBeUndefined()
+    expect(await serverItem(suite.h, 'todos', c)).toBeUndefined()
     await todos.update({ id: boom, text: 'fine' })
     expect(await s.push()).toMatchObject({ pushed: mode.batch ? 3 : 2, errors: [], conflicts: [] })
-    expect(await serverItem(h, 'todos', boom)).toMatchObject({ text: 'fine' })
+    expect(await serverItem(suite.h, 'todos', boom)).toMatchObject({ text: 'fine' })
     expect(await s.operations()).toEqual([])
   })
 
@@ -300,15 +287,15 @@ describe.each(MODES)('push: $name', (mode) => {
       const s = await setup({ interception: loseFirst(() => `insert:${id}`) })
       await s.client.table('todos').insert({ id, text: 'once', meta: { b: 1, a: [true] }, due: '2031-05-06T07:08:09.010Z' })
       expect((await s.push()).stopped?.reason).toBe('network')
-      const applied = await serverItem(h, 'todos', id)
+      const applied = await serverItem(suite.h, 'todos', id)
       expect(applied).toMatchObject({ text: 'once' })
       expect(await s.operations()).toEqual([expect.objectContaining({ kind: 'insert', state: 'pending', attempts: 1 })])
       expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
       expect(await s.operations()).toEqual([])
       expect(await listConflicts(s.store)).toEqual([])
       // the retry wrote nothing: the server row is the one the lost request made
-      expect(await serverItem(h, 'todos', id)).toEqual(applied)
-      expect(await h.db.selectFrom('todos').select('id').where('id', '=', id).execute()).toHaveLength(1)
+      expect(await serverItem(suite.h, 'todos', id)).toEqual(applied)
+      expect(await suite.h.db.selectFrom('todos').select('id').where('id', '=', id).execute()).toHaveLength(1)
       expect(await s.local('todos', id)).toMatchObject({ text: 'once', version: applied!.version, updatedAt: applied!.updatedAt })
     })
 
@@ -319,11 +306,11 @@ describe.each(MODES)('push: $name', (mode) => {
       await s.push()
       await s.client.table('todos').update({ id, text: 'v1', n: 1 })
       expect((await s.push()).stopped?.reason).toBe('network')
-      const applied = await serverItem(h, 'todos', id)
+      const applied = await serverItem(suite.h, 'todos', id)
       expect(applied).toMatchObject({ text: 'v1', n: 1 })
       expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
       expect(await s.operations()).toEqual([])
-      expect(await serverItem(h, 'todos', id)).toEqual(applied)
+      expect(await serverItem(suite.h, 'todos', id)).toEqual(applied)
       expect(await s.local('todos', id)).toMatchObject({ text: 'v1', n: 1, version: applied!.version })
     })
 
@@ -334,11 +321,11 @@ describe.each(MODES)('push: $name', (mode) => {
       await s.push()
       await s.client.table('todos').remove(id)
       expect((await s.push()).stopped?.reason).toBe('network')
-      const applied = await serverItem(h, 'todos', id)
+      const applied = await serverItem(suite.h, 'todos', id)
       expect(applied).toMatchObject({ deleted: true })
       expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
       expect(await s.operations()).toEqual([])
-      expect(await serverItem(h, 'todos', id)).toEqual(applied)
+      expect(await serverItem(suite.h, 'todos', id)).toEqual(applied)
       expect(await s.local('todos', id)).toBeUndefined()
     })
 
@@ -364,20 +351,20 @@ describe.each(MODES)('push: $name', (mode) => {
       })
       await s.client.table('todos').insert({ id, text: 'once', meta: { k: 1 }, due: '2031-05-06T07:08:09.010Z' })
       expect((await s.push()).stopped?.reason).toBe('network')
-      const applied = await serverItem(h, 'todos', id)
+      const applied = await serverItem(suite.h, 'todos', id)
       s.requests.requests.length = 0
       expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
       expect(s.requests.sent()).toEqual([`insert:${id}`, `get:${id}`])
       expect(await listConflicts(s.store)).toEqual([])
       expect(await s.operations()).toEqual([])
-      expect(await serverItem(h, 'todos', id)).toEqual(applied)
+      expect(await serverItem(suite.h, 'todos', id)).toEqual(applied)
       expect(await s.local('todos', id)).toMatchObject({ text: 'once', version: applied!.version, updatedAt: applied!.updatedAt })
     })
 
     it('a conflict answered without the server\'s row and a different row on the server is a conflict WITH the row read back', async () => {
       const id = newId()
       const s = await setup({ interception: { respond: request => request.ops.includes(`insert:${id}`) ? echoConflict(request) : undefined } })
-      const theirs = await insertOnServer(h, 'todos', { id, text: 'theirs', n: 3 })
+      const theirs = await insertOnServer(suite.h, 'todos', { id, text: 'theirs', n: 3 })
       await s.client.table('todos').insert({ id, text: 'mine' })
       const result = await s.push()
       expect(result).toMatchObject({ pushed: 0, errors: [], conflicts: [{ itemId: id, kind: 'insert', status: 409, clientItem: { text: 'mine' } }] })
@@ -395,7 +382,7 @@ describe.each(MODES)('push: $name', (mode) => {
       expect((await s.operations()).map(op => op.kind)).toEqual(['insert', 'delete'])
       expect(await s.push()).toMatchObject({ pushed: 1, errors: [], conflicts: [] })
       expect(s.requests.sent()).toEqual([`insert:${id}`, `delete:${id}`])
-      expect(await serverItem(h, 'todos', id)).toMatchObject({ deleted: true })
+      expect(await serverItem(suite.h, 'todos', id)).toMatchObject({ deleted: true })
       expect(await s.operations()).toEqual([])
     })
   })
@@ -408,8 +395,8 @@ describe.each(MODES)('push: $name', (mode) => {
       const id = newId('gone')
       await s.client.table('todos').insert({ id, text: 'base', n: 1 })
       await s.push()
-      await deleteOnServer(h, 'todos', id)
-      const deleted = await serverItem(h, 'todos', id)
+      await deleteOnServer(suite.h, 'todos', id)
+      const deleted = await serverItem(suite.h, 'todos', id)
       await s.client.table('todos').update({ id, ...values })
       s.requests.requests.length = 0
       return { id, deleted: deleted! }
@@ -427,7 +414,7 @@ describe.each(MODES)('push: $name', (mode) => {
       s.requests.requests.length = 0
       expect(await s.push()).toEqual({ pushed: 0, conflicts: [], errors: [], batched: false })
       expect(s.requests.sent()).toEqual([])
-      expect(await serverItem(h, 'todos', id)).toEqual(deleted)
+      expect(await serverItem(suite.h, 'todos', id)).toEqual(deleted)
     })
 
     it('stops the push when reading the server\'s row back fails; the conflict is recorded once it can be read', async () => {
@@ -453,7 +440,7 @@ describe.each(MODES)('push: $name', (mode) => {
       down = false
       const again = await s.push()
       expect(again).toMatchObject({ pushed: mode.batch ? 0 : 1, errors: [], conflicts: [{ itemId: id, status: goneStatus, serverItem: { deleted: true } }] })
-      expect(await serverItem(h, 'lists', other)).toMatchObject({ title: 'queued after it' })
+      expect(await serverItem(suite.h, 'lists', other)).toMatchObject({ title: 'queued after it' })
       expect(await s.operations()).toEqual([expect.objectContaining({ itemId: id, state: 'conflict' })])
     })
 
@@ -468,9 +455,9 @@ describe.each(MODES)('push: $name', (mode) => {
       // v2: POST <id> (undelete), then PATCH; v3: one PUT with deleted: false. Never a batch: it carries no undelete.
       expect(s.requests.sent()).toEqual(mode.apiVersion === '3.0.0' ? [`undelete:${id}`] : [`undelete:${id}`, `update:${id}`])
       expect(s.requests.batches()).toEqual([])
-      const server = await serverItem(h, 'todos', id)
+      const server = await serverItem(suite.h, 'todos', id)
       expect(server).toMatchObject({ text: 'mine', n: 2, deleted: false })
-      expect(await h.db.selectFrom('todos').select('id').where('id', '=', id).execute()).toHaveLength(1)
+      expect(await suite.h.db.selectFrom('todos').select('id').where('id', '=', id).execute()).toHaveLength(1)
       expect(await s.local('todos', id)).toMatchObject({ text: 'mine', n: 2, version: server!.version, updatedAt: server!.updatedAt, deleted: false })
       expect(await s.operations()).toEqual([])
       expect(await listConflicts(s.store)).toEqual([])
@@ -497,7 +484,7 @@ describe.each(MODES)('push: $name', (mode) => {
       await s.client.table('lists').insert({ id: next, title: 'next' })
       lose = true
       expect((await s.push()).stopped?.reason).toBe('network')
-      const applied = await serverItem(h, 'todos', id)
+      const applied = await serverItem(suite.h, 'todos', id)
       expect(applied).toMatchObject({ text: 'mine', n: 2, deleted: false })
       const [operation, waiting] = await s.operations()
       // v2: the undelete went through, so what is left is an update of the revived row
@@ -510,8 +497,8 @@ describe.each(MODES)('push: $name', (mode) => {
       expect(waiting!.version).toBeUndefined()
       expect(await s.local('lists', next)).toEqual({ id: next, title: 'next' })
       expect(await s.push()).toMatchObject({ pushed: 2, conflicts: [], errors: [] })
-      expect(await serverItem(h, 'lists', next)).toMatchObject({ title: 'next' })
-      expect(await serverItem(h, 'todos', id)).toEqual(applied)
+      expect(await serverItem(suite.h, 'lists', next)).toMatchObject({ title: 'next' })
+      expect(await serverItem(suite.h, 'todos', id)).toEqual(applied)
       expect(await s.local('todos', id)).toMatchObject({ text: 'mine', version: applied!.version })
       expect(await s.operations()).toEqual([])
     })
@@ -527,7 +514,7 @@ describe.each(MODES)('push: $name', (mode) => {
     s.requests.requests.length = 0
     expect(await s.push()).toMatchObject({ pushed: 1, errors: [], conflicts: [] })
     expect(s.requests.sent()).toEqual([`delete:${id}`])
-    expect(await serverItem(h, 'todos', id)).toBeUndefined()
+    expect(await serverItem(suite.h, 'todos', id)).toBeUndefined()
     expect(await s.operations()).toEqual([])
   })
 
@@ -550,7 +537,7 @@ describe.each(MODES)('push: $name', (mode) => {
     const result = await s.push({ onProgress: (done, total) => progress.push([done, total]) })
     expect(result).toMatchObject({ pushed: 2, conflicts: [], errors: [] })
     expect(s.requests.sent()).toEqual([`insert:${id}`, `update:${id}`])
-    const server = await serverItem(h, 'todos', id)
+    const server = await serverItem(suite.h, 'todos', id)
     expect(server).toMatchObject({ text: 'second', done: true, n: 7 })
     expect(await s.local('todos', id)).toMatchObject({ text: 'second', done: true, n: 7, version: server!.version, updatedAt: server!.updatedAt })
     expect(await s.operations()).toEqual([])
@@ -579,7 +566,7 @@ describe.each(MODES)('push: $name', (mode) => {
     const result = await s.push()
     expect(result).toMatchObject({ pushed: 2, conflicts: [], errors: [] })
     expect(s.requests.sent()).toEqual([`update:${id}`, `update:${id}`])
-    const server = await serverItem(h, 'todos', id)
+    const server = await serverItem(suite.h, 'todos', id)
     expect(server).toMatchObject({ text: 'v1', n: 2 })
     expect(server!.version).not.toBe(synced!.version)
     expect(await s.local('todos', id)).toMatchObject({ text: 'v1', n: 2, version: server!.version })
@@ -603,11 +590,11 @@ describe.each(MODES)('push: $name', (mode) => {
     const id = newId()
     await s.client.table('todos').insert({ id, text: 'first' })
     expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
-    expect(await serverItem(h, 'todos', id)).toMatchObject({ text: 'first' })
-    expect(await s.operations()).toEqual([expect.objectContaining({ kind: 'update', state: 'pending', version: (await serverItem(h, 'todos', id))!.version })])
+    expect(await serverItem(suite.h, 'todos', id)).toMatchObject({ text: 'first' })
+    expect(await s.operations()).toEqual([expect.objectContaining({ kind: 'update', state: 'pending', version: (await serverItem(suite.h, 'todos', id))!.version })])
     expect(await s.local('todos', id)).toMatchObject({ text: 'edited' })
     expect(await s.push()).toMatchObject({ pushed: 1, conflicts: [], errors: [] })
-    expect(await serverItem(h, 'todos', id)).toMatchObject({ text: 'edited' })
+    expect(await serverItem(suite.h, 'todos', id)).toMatchObject({ text: 'edited' })
     expect(await s.operations()).toEqual([])
   })
 
