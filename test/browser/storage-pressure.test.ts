@@ -96,7 +96,10 @@ describe('storage figures and persistent storage', () => {
       for (let i = 0; i < 300; i++) await notes.insert({ title: `note ${i} ${'x'.repeat(200)}`, n: i, done: false })
     })
     const after: StorageInfo = await page.evaluate(() => (window as unknown as OfflineSyncWindow).__offlineSync.store.refreshStorage())
-    expect(after.usage).toBeGreaterThan(0)
+    expect(after.usage).toBeGreaterThan(first.usage!)
+    // the browser's own figures, not made up: nothing was written since the store read them
+    const estimate = await page.evaluate(() => navigator.storage.estimate())
+    expect(after).toMatchObject({ usage: estimate.usage, quota: estimate.quota })
     expect(after.quota).toBeGreaterThan(after.usage!)
     expect(await storeStorage(page)).toEqual(after)
     console.log(`[storage-pressure] Chromium: usage ${first.usage} → ${after.usage} bytes after 300 inserts, quota ${after.quota}, persisted ${after.persisted}`)
