@@ -37,9 +37,9 @@ export function idProblem(id: unknown): string | undefined {
   return undefined
 }
 
-/** Serialise a timestamp as the protocol wants it: exactly three decimals and `Z`. */
+/** Serialise a timestamp as the protocol wants it: exactly three decimals and `Z`. A `Date` is read as it is, not copied. */
 export function formatTimestamp(value: Date | number): string {
-  return new Date(value).toISOString()
+  return (value instanceof Date ? value : new Date(value)).toISOString()
 }
 
 /** `"<version>"` with inner quotes escaped, as the stock servers and clients write an ETag. */

@@ -4,8 +4,7 @@ import type { SqlRow, SyncItem } from '../types'
 
 function timestamp(value: unknown): string | null {
   if (value === null || value === undefined) return null
-  // A Date from the driver is formatted as it is (formatTimestamp would copy it first: this runs for every row).
-  return value instanceof Date ? value.toISOString() : formatTimestamp(new Date(value as string))
+  return formatTimestamp(value instanceof Date ? value : new Date(value as string))
 }
 
 /**
